@@ -1,0 +1,1 @@
+"""Training, evaluation and tracking for stance (needs the `train` extra)."""

@@ -57,9 +57,6 @@ STANCE_LABEL2ID: dict[str, int] = {s: i for i, s in enumerate(STANCES)}
 TECHNIQUE_ID2LABEL: dict[int, str] = dict(enumerate(TECHNIQUES))
 TECHNIQUE_LABEL2ID: dict[str, int] = {t: i for i, t in enumerate(TECHNIQUES)}
 
-# Token-level span tags: O, then B-/I- per technique (BIO over 14 techniques = 29 tags).
-SPAN_TAGS: tuple[str, ...] = ("O",) + tuple(f"{p}-{t}" for t in TECHNIQUES for p in ("B", "I"))
-
 
 def technique_from_ptc(name: str) -> str:
     """Map a PTC label name to our technique id.
@@ -70,7 +67,9 @@ def technique_from_ptc(name: str) -> str:
     try:
         return PTC_TO_TECHNIQUE[name]
     except KeyError:
-        raise ValueError(f"unknown PTC technique {name!r}; expected one of {sorted(PTC_TO_TECHNIQUE)}") from None
+        raise ValueError(
+            f"unknown PTC technique {name!r}; expected one of {sorted(PTC_TO_TECHNIQUE)}"
+        ) from None
 
 
 def technique_to_ptc(technique: str) -> str:

@@ -1,0 +1,72 @@
+# stance — every target sets up what it needs first (a .venv with the pinned stack).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+CONFIG ?= configs/default.yaml
+ARGS   ?=
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export HF_DATASETS_OFFLINE := 1
+export MLFLOW_DISABLE_TELEMETRY := true
+export DO_NOT_TRACK := true
+export TOKENIZERS_PARALLELISM := false
+
+.DEFAULT_GOAL := help
+.PHONY: help setup train baseline test test-slow lint format ui data-check data-build eval eval-quotes eval-external bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+setup: $(STAMP)  ## create .venv with the runtime, train and dev extras (pinned by constraints.txt)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -c constraints.txt -e '.[train,dev,bench]'
+	@touch $(STAMP)
+
+train: $(STAMP)  ## train the default model (CONFIG=configs/x.yaml ARGS="--epochs 2" to change)
+	$(PY) -m training.train --config $(CONFIG) $(ARGS)
+
+baseline: $(STAMP)  ## train the TF-IDF + logistic-regression baseline
+	$(PY) -m training.train --config configs/baseline.yaml $(ARGS)
+
+test: $(STAMP)  ## run the fast test suite (no trained model needed)
+	$(PY) -m pytest -q $(ARGS)
+
+test-slow: $(STAMP)  ## run the slow tests (real encoder, trained default model)
+	$(PY) -m pytest -q -m slow $(ARGS)
+
+lint: $(STAMP)  ## ruff check and format check
+	$(PY) -m ruff check stance training tests bench
+	$(PY) -m ruff format --check stance training tests bench
+
+format: $(STAMP)  ## ruff format and autofix
+	$(PY) -m ruff format stance training tests bench
+	$(PY) -m ruff check --fix stance training tests bench
+
+ui: $(STAMP)  ## MLflow UI on http://127.0.0.1:5000 over the project's store
+	$(PY) -m training.tracking ui
+
+data-check: $(STAMP)  ## validate every data file (schema, labels, offsets, duplicates, split leakage)
+	$(PY) -m training.data validate
+
+data-build: $(STAMP)  ## rebuild data/statements/ from the authoring batches in data/raw/
+	$(PY) -m training.data build
+
+eval-quotes: $(STAMP)  ## quote and speaker extraction scored on PolNeAR test (needs STANCE_EXTERNAL_DIR)
+	$(PY) -m training.eval_quotes --split test
+
+eval-external: $(STAMP)  ## PTC TC/SI/sentence and PolNeAR-dev stance benchmarks (needs STANCE_EXTERNAL_DIR)
+	$(PY) -m training.eval_external $(ARGS)
+
+eval: eval-quotes eval-external  ## all external evaluations
+
+bench: $(STAMP)  ## speed and memory benchmark against transformers.pipeline (after make train)
+	$(PY) -m bench.run $(ARGS)
+
+clean:  ## remove caches (keeps .venv, models and the MLflow store)
+	rm -rf .pytest_cache .ruff_cache build *.egg-info

@@ -1,0 +1,51 @@
+"""Shared fixtures: a tiny random encoder and a tiny trained model, built once per session, offline."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder(tmp_path_factory) -> Path:
+    """A 2-layer, hidden-32 BERT with random weights and the real MiniLM tokenizer."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer, BertConfig
+
+    from stance.model import base_encoder_path
+
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("tiny-encoder")
+    config = BertConfig(
+        vocab_size=30522,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=512,
+    )
+    AutoModel.from_config(config).save_pretrained(path)
+    AutoTokenizer.from_pretrained(str(base_encoder_path()), local_files_only=True).save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_encoder, tmp_path_factory) -> Path:
+    """A model directory trained for one short epoch on the tiny encoder (tracking off, nothing exported)."""
+    from training.config import load_config
+    from training.train import run
+
+    out = tmp_path_factory.mktemp("tiny-run")
+    config = load_config(
+        Path(__file__).parents[1] / "configs" / "tiny.yaml",
+        {"encoder": str(tiny_encoder), "output_dir": str(out)},
+    )
+    return Path(run(config)["model_dir"])

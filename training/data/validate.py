@@ -1,0 +1,141 @@
+"""`python -m training.data validate`: schema, labels, offsets, duplicates and leakage across every data file."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from training.data.corpus import near_duplicate_pairs, read_jsonl, split_path
+from training.data.schema import DATA_DIR, SPLITS, RecordError, check_record
+
+FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
+SEED_ARTICLE = FIXTURES / "kursk-article.txt"
+SEED_COSINE = 0.5
+# Names that only the held-out seed article should bring into the data.
+SEED_MARKERS = re.compile(r"\b(Kursk|Gerasimov|Kyiv regime|propaganda tricks|Gornal)\b", re.IGNORECASE)
+
+
+def seed_sentences() -> list[str]:
+    text = SEED_ARTICLE.read_text(encoding="utf-8")
+    return [s for s in re.split(r"(?<=[.!?])\s+|(?<=[.!?][\"”’])\s+|\n", text) if len(s.split()) >= 4]
+
+
+def seed_leaks(texts: list[str]) -> list[tuple[int, str]]:
+    """(index, reason) for texts that name the seed article's events or paraphrase one of its sentences."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    seeds = seed_sentences()
+    leaks = [(i, f"mentions {m.group(0)!r}") for i, t in enumerate(texts) if (m := SEED_MARKERS.search(t))]
+    vec = TfidfVectorizer(stop_words="english").fit(texts + seeds)
+    sims = vec.transform(texts) @ vec.transform(seeds).T
+    for i, j in zip(*sims.nonzero(), strict=True):
+        if sims[i, j] >= SEED_COSINE:
+            leaks.append((int(i), f"paraphrases seed sentence {seeds[j][:60]!r} (cosine {sims[i, j]:.2f})"))
+    return leaks
+
+
+def _check_standoff(record: Any) -> None:
+    from stance.labels import STANCES, TECHNIQUES
+
+    need = {"corpus", "split", "doc_id", "start", "end", "stance", "rhetoric", "sha1"}
+    if not isinstance(record, dict) or set(record) != need:
+        raise RecordError(f"expected exactly the fields {sorted(need)}")
+    if record["corpus"] not in ("polnear", "ptc"):
+        raise RecordError(f"corpus: unknown {record['corpus']!r}")
+    if not (
+        isinstance(record["start"], int)
+        and isinstance(record["end"], int)
+        and record["start"] < record["end"]
+    ):
+        raise RecordError(f"start/end: bad offsets {record['start']!r}, {record['end']!r}")
+    if record["stance"] not in STANCES:
+        raise RecordError(f"stance: unknown label {record['stance']!r}")
+    if record["rhetoric"] is not None and any(t not in TECHNIQUES for t in record["rhetoric"]):
+        raise RecordError(f"rhetoric: unknown technique in {record['rhetoric']}")
+
+
+def validate(data_dir: Path = DATA_DIR) -> list[str]:
+    """Return every problem found, each naming file, line and field; [] means the data is clean."""
+    problems: list[str] = []
+    texts: list[str] = []
+    where: list[tuple[str, str, int]] = []
+    ids: dict[str, str] = {}
+    for split in SPLITS:
+        path = split_path(split) if data_dir == DATA_DIR else data_dir / "statements" / f"{split}.jsonl"
+        if not path.exists():
+            problems.append(f"{path}: missing (run `make data-build`)")
+            continue
+        try:
+            for lineno, record in read_jsonl(path):
+                try:
+                    check_record(record)
+                except RecordError as e:
+                    problems.append(f"{path.name}:{lineno}: {e}")
+                    continue
+                if record["id"] in ids:
+                    problems.append(f"{path.name}:{lineno}: id {record['id']!r} also at {ids[record['id']]}")
+                ids[record["id"]] = f"{path.name}:{lineno}"
+                texts.append(record["text"])
+                where.append((path.name, split, lineno))
+        except RecordError as e:
+            problems.append(str(e))
+    seen: dict[str, int] = {}
+    for k, text in enumerate(texts):
+        key = text.casefold()
+        if key in seen:
+            a, b = where[seen[key]], where[k]
+            problems.append(f"{b[0]}:{b[2]}: exact duplicate of {a[0]}:{a[2]}")
+        seen.setdefault(key, k)
+    for i, j, cos in near_duplicate_pairs(texts):
+        a, b = where[i], where[j]
+        kind = "leakage across splits" if a[1] != b[1] else "near duplicate"
+        problems.append(f"{b[0]}:{b[2]}: {kind} of {a[0]}:{a[2]} (TF-IDF cosine {cos:.2f})")
+    for k, reason in seed_leaks(texts):
+        problems.append(f"{where[k][0]}:{where[k][2]}: seed fixture leak: {reason}")
+    for path in sorted((data_dir / "standoff").glob("*.jsonl")):
+        for lineno, record in read_jsonl(path):
+            try:
+                _check_standoff(record)
+            except RecordError as e:
+                problems.append(f"{path.name}:{lineno}: {e}")
+    problems += _check_standoff_text(data_dir)
+    return problems
+
+
+def _check_standoff_text(data_dir: Path) -> list[str]:
+    """Rebuild stand-off quotes from STANCE_EXTERNAL_DIR when it is set (offsets must match)."""
+    from training.data.standoff import load_standoff, standoff_files
+    from training.external import ExternalDataMissing
+
+    problems = []
+    for path in standoff_files(data_dir):
+        try:
+            load_standoff(path)
+        except ExternalDataMissing as e:
+            print(f"note: stand-off text not checked ({e})")
+            break
+        except RecordError as e:
+            problems.append(str(e))
+    return problems
+
+
+def summary(data_dir: Path = DATA_DIR) -> dict[str, Any]:
+    counts = {}
+    for split in SPLITS:
+        path = data_dir / "statements" / f"{split}.jsonl"
+        counts[split] = sum(1 for _ in read_jsonl(path)) if path.exists() else 0
+    return counts
+
+
+def main() -> int:
+    problems = validate()
+    for p in problems:
+        print(p)
+    counts = json.dumps(summary())
+    if problems:
+        print(f"FAILED: {len(problems)} problem(s); statements per split {counts}")
+        return 1
+    print(f"OK: data is valid; statements per split {counts}")
+    return 0

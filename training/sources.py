@@ -1,0 +1,82 @@
+"""Gather training, dev and test records from the configured sources; say which were really used."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+from training.config import TrainConfig
+from training.data.corpus import load_split
+from training.data.schema import DATA_DIR
+from training.external import ExternalDataMissing
+
+STANDOFF_FILES = {"polnear_standoff": "polnear_train.jsonl", "ptc_standoff": "ptc_train.jsonl"}
+
+
+@dataclass
+class Splits:
+    train: list[dict[str, Any]]
+    dev: list[dict[str, Any]]
+    test: list[dict[str, Any]]
+    ptc_pool: list[dict[str, Any]] = field(default_factory=list)  # resampled into train each epoch
+    used: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def epoch_train(self, config: TrainConfig, epoch: int) -> list[dict[str, Any]]:
+        """This epoch's training records: the fixed ones plus a fresh PTC sample."""
+        if not self.ptc_pool:
+            return list(self.train)
+        rng = random.Random(config.seed * 1000 + epoch)
+        k = min(config.ptc_sentences_per_epoch, len(self.ptc_pool))
+        return self.train + rng.sample(self.ptc_pool, k)
+
+
+def _cap(records: list[dict[str, Any]], n: int | None, seed: int) -> list[dict[str, Any]]:
+    if n is None or len(records) <= n:
+        return records
+    return random.Random(seed).sample(records, n)
+
+
+def gather(config: TrainConfig) -> Splits:
+    """Load every configured source; external ones are skipped, with the reason, when unavailable."""
+    splits = Splits(*(load_split(s) for s in ("train", "dev", "test")))
+    splits.used["corpus"] = len(splits.train)
+    if "corpus" not in config.sources:
+        splits.train = []
+        splits.used.pop("corpus")
+    for source in config.sources:
+        try:
+            if source in STANDOFF_FILES:
+                from training.data.standoff import load_standoff
+
+                path = DATA_DIR / "standoff" / STANDOFF_FILES[source]
+                if not path.exists():
+                    splits.skipped[source] = f"{path} does not exist"
+                    continue
+                records = load_standoff(path)
+                splits.train += records
+                splits.used[source] = len(records)
+            elif source == "ptc":
+                splits.ptc_pool, held = ptc_train_sentences(config)
+                splits.used["ptc"] = len(splits.ptc_pool)
+                splits.dev += held
+        except ExternalDataMissing as e:
+            splits.skipped[source] = str(e)
+    splits.train = _cap(splits.train, config.max_examples, config.seed)
+    splits.dev = _cap(splits.dev, config.max_examples, config.seed)
+    splits.test = _cap(splits.test, config.max_examples, config.seed)
+    return splits
+
+
+def ptc_train_sentences(config: TrainConfig) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """PTC train sentences (never dev); with ptc_validation_share > 0, whole articles are held out."""
+    from training.external.ptc import load_sentences
+
+    records = load_sentences("train")
+    if config.ptc_validation_share <= 0:
+        return records, []
+    docs = sorted({r["doc_id"] for r in records})
+    random.Random(config.seed).shuffle(docs)
+    held = set(docs[: round(len(docs) * config.ptc_validation_share)])
+    return [r for r in records if r["doc_id"] not in held], [r for r in records if r["doc_id"] in held]

@@ -1,0 +1,173 @@
+"""All MLflow calls: a local SQLite store in the repo, params, metrics, artifacts, pyfunc, registry, UI."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from training.config import TrainConfig
+from training.data.schema import DATA_DIR
+
+log = logging.getLogger("stance.tracking")
+REPO = Path(__file__).resolve().parents[1]
+MODEL_NAME = "stance"
+CHAMPION = "champion"
+
+
+def tracking_uri() -> str:
+    """MLFLOW_TRACKING_URI, else the embedded store `sqlite:///<repo>/mlflow.db`."""
+    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{REPO / 'mlflow.db'}"
+
+
+def artifact_root() -> str:
+    return (REPO / "mlartifacts").as_uri()
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=REPO, capture_output=True, text=True
+        ).stdout
+        return out.stdout.strip() + ("-dirty" if dirty.strip() else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def data_hashes() -> dict[str, str]:
+    """sha256 (first 16 hex) of every data file a run can read."""
+    files = sorted(DATA_DIR.glob("statements/*.jsonl")) + sorted(DATA_DIR.glob("standoff/*.jsonl"))
+    return {f"data/{p.relative_to(DATA_DIR)}": hashlib.sha256(p.read_bytes()).hexdigest()[:16] for p in files}
+
+
+class Tracker:
+    """A run in MLflow, or a no-op when `tracking: none`."""
+
+    def __init__(self, config: TrainConfig):
+        self.config = config
+        self.enabled = config.tracking == "mlflow"
+        self.run_id: str | None = None
+        self._mlflow: Any = None
+
+    def __enter__(self) -> Tracker:
+        if not self.enabled:
+            return self
+        os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+        import mlflow
+
+        self._mlflow = mlflow
+        mlflow.set_tracking_uri(tracking_uri())
+        if mlflow.get_experiment_by_name(self.config.experiment) is None:
+            mlflow.create_experiment(self.config.experiment, artifact_location=artifact_root())
+        mlflow.set_experiment(self.config.experiment)
+        run = mlflow.start_run(run_name=self.config.name)
+        self.run_id = run.info.run_id
+        mlflow.log_params(
+            {k: json.dumps(v) if isinstance(v, list) else v for k, v in self.config.to_dict().items()}
+        )
+        mlflow.set_tags({"git_commit": git_commit(), "model_kind": self.config.model})
+        mlflow.log_dict(self.config.to_dict(), "config.json")
+        mlflow.log_dict(data_hashes(), "data_hashes.json")
+        from stance.labels import STANCE_ID2LABEL, TAXONOMY_VERSION, TECHNIQUE_ID2LABEL
+
+        mlflow.log_dict(
+            {
+                "taxonomy_version": TAXONOMY_VERSION,
+                "stances": STANCE_ID2LABEL,
+                "techniques": TECHNIQUE_ID2LABEL,
+            },
+            "label_map.json",
+        )
+        return self
+
+    def __exit__(self, exc_type, *_: Any) -> None:
+        if self._mlflow is not None:
+            self._mlflow.end_run(status="FAILED" if exc_type else "FINISHED")
+
+    def log_sources(self, used: dict[str, int], skipped: dict[str, str]) -> None:
+        if self.enabled:
+            self._mlflow.set_tag("data_sources", ",".join(sorted(used)))
+            self._mlflow.log_dict({"used": used, "skipped": skipped}, "data_sources.json")
+
+    def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        if self.enabled:
+            self._mlflow.log_metrics({k.replace("@", "_"): float(v) for k, v in metrics.items()}, step=step)
+
+    def log_artifact(self, path: Path, folder: str | None = None) -> None:
+        if self.enabled:
+            self._mlflow.log_artifact(str(path), folder)
+
+    def log_model(self, model_dir: Path, *, register: bool, test_macro_f1: float | None) -> None:
+        """Log the model as a pyfunc; register it and move `champion` only when it beats the current one."""
+        if not self.enabled:
+            return
+        from training.pyfunc import log_pyfunc
+
+        info = log_pyfunc(model_dir)
+        if not register:
+            return
+        mv = self._mlflow.register_model(info.model_uri, MODEL_NAME)
+        client = self._mlflow.MlflowClient()
+        current = None
+        try:
+            champ = client.get_model_version_by_alias(MODEL_NAME, CHAMPION)
+            current = client.get_run(champ.run_id).data.metrics.get("test/stance_macro_f1")
+        except Exception:  # no champion yet
+            champ = None
+        if test_macro_f1 is not None and (current is None or test_macro_f1 > current):
+            client.set_registered_model_alias(MODEL_NAME, CHAMPION, mv.version)
+            log.info(
+                "registered %s v%s and made it %s (test macro-F1 %.3f > %s)",
+                MODEL_NAME,
+                mv.version,
+                CHAMPION,
+                test_macro_f1,
+                f"{current:.3f}" if current is not None else "none",
+            )
+        else:
+            log.info(
+                "registered %s v%s; %s stays v%s (test macro-F1 %.3f <= %.3f)",
+                MODEL_NAME,
+                mv.version,
+                CHAMPION,
+                champ.version,
+                test_macro_f1 or 0.0,
+                current,
+            )
+
+
+def serve_ui(port: int = 5000) -> int:
+    """`make ui`: the MLflow UI on 127.0.0.1 over the same store."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "mlflow",
+        "server",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--backend-store-uri",
+        tracking_uri(),
+        "--default-artifact-root",
+        artifact_root(),
+        "--workers",
+        "1",
+    ]
+    print(f"MLflow UI on http://127.0.0.1:{port} (store {tracking_uri()})")
+    return subprocess.call(cmd)
+
+
+if __name__ == "__main__":
+    port = int(sys.argv[2]) if len(sys.argv) > 2 else int(os.environ.get("PORT", 5000))
+    if len(sys.argv) < 2 or sys.argv[1] != "ui":
+        sys.exit("usage: python -m training.tracking ui [PORT]")
+    sys.exit(serve_ui(port))

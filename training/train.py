@@ -1,0 +1,263 @@
+"""`python -m training.train --config configs/default.yaml [--epochs 2 ...]`: train, evaluate, export."""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+import random
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from training.config import TrainConfig, cli_config
+from training.metrics import evaluate, scalars, write_reports
+from training.sources import Splits, gather
+
+log = logging.getLogger("stance.train")
+REPO = Path(__file__).resolve().parents[1]
+
+
+def set_seed(seed: int, threads: int | None) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads or max(1, os.cpu_count() or 1))
+
+
+def _minilm_predictions(
+    model_dir: Path, records: list[dict[str, Any]], batch_size: int
+) -> list[dict[str, Any]]:
+    """Predict through the shipping inference path, so reported metrics are what users get."""
+    from stance.predict import Predictor
+
+    predictor = Predictor(model_dir)
+    preds = predictor.predict([r["text"] for r in records], batch_size=batch_size) if records else []
+    return [
+        {
+            "stance": p.stance,
+            "rhetoric": list(p.rhetoric),
+            "rhetoric_scores": [p.rhetoric_scores[t] for t in predictor.meta.techniques],
+            "spans": [(s.start, s.end, s.technique) for s in p.spans],
+        }
+        for p in preds
+    ]
+
+
+def train_minilm(config: TrainConfig, splits: Splits, tracker: Any, out_dir: Path) -> Path:
+    """Fine-tune encoder + three heads with masked losses; early stopping on dev; returns the model dir."""
+    import torch
+    from torch.utils.data import DataLoader
+    from tqdm.auto import tqdm
+    from transformers import AutoTokenizer, get_linear_schedule_with_warmup
+
+    from stance.labels import STANCES, TECHNIQUES
+    from stance.model import ModelMeta, base_encoder_path, build_model, save_model
+    from training.encode import collate, encode
+    from training.losses import MultiTaskLoss
+
+    encoder_path = Path(config.encoder) if config.encoder else base_encoder_path()
+    tokenizer = AutoTokenizer.from_pretrained(str(encoder_path), local_files_only=True)
+    model = build_model(encoder_path, dropout=config.dropout)
+    loss_fn = MultiTaskLoss.from_records(splits.train + splits.ptc_pool, config)
+    pad = tokenizer.pad_token_id
+    n_per_epoch = len(splits.epoch_train(config, 0))
+    steps = config.epochs * -(-n_per_epoch // config.batch_size)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup * steps), steps)
+    dev_features = encode(splits.dev, tokenizer, config.max_length)
+    best, best_score, bad_epochs, step = None, -1.0, 0, 0
+    for epoch in range(1, config.epochs + 1):
+        model.train()
+        features = encode(splits.epoch_train(config, epoch), tokenizer, config.max_length)
+        gen = torch.Generator().manual_seed(config.seed + epoch)
+        loader = DataLoader(
+            features,
+            batch_size=config.batch_size,
+            shuffle=True,
+            generator=gen,
+            collate_fn=lambda b: collate(b, pad),
+        )
+        total, t0 = 0.0, time.time()
+        bar = tqdm(loader, desc=f"epoch {epoch}/{config.epochs}", leave=False, disable=None)
+        for batch in bar:
+            out = model(batch["input_ids"], batch["attention_mask"])
+            loss, parts = loss_fn(out, batch)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            total += loss.item()
+            step += 1
+            bar.set_postfix(loss=f"{loss.item():.3f}")
+        dev = _dev_scores(model, dev_features, config, pad)
+        score = dev.get("stance_macro_f1", 0.0) + dev.get("rhetoric_micro_f1", 0.0)
+        epoch_metrics = {"train/loss": total / max(1, len(loader)), **{f"dev/{k}": v for k, v in dev.items()}}
+        tracker.log_metrics(epoch_metrics, step=epoch)
+        log.info(
+            "epoch %d  loss %.4f  dev stance macro-F1 %.3f  rhetoric micro-F1 %.3f  (%.0fs)",
+            epoch,
+            epoch_metrics["train/loss"],
+            dev.get("stance_macro_f1", float("nan")),
+            dev.get("rhetoric_micro_f1", float("nan")),
+            time.time() - t0,
+        )
+        if score > best_score:
+            best, best_score, bad_epochs = copy.deepcopy(model.state_dict()), score, 0
+        else:
+            bad_epochs += 1
+            if bad_epochs >= config.patience:
+                log.info(
+                    "early stopping after epoch %d (no dev improvement for %d epochs)", epoch, bad_epochs
+                )
+                break
+    model.load_state_dict(best)
+    model.eval()
+    meta = ModelMeta(
+        stances=list(STANCES),
+        techniques=list(TECHNIQUES),
+        max_length=config.max_length,
+        stride=config.stride,
+        base_model=str(encoder_path.name if config.encoder else "sentence-transformers/all-MiniLM-L6-v2"),
+        config=config.to_dict(),
+    )
+    model_dir = save_model(model, tokenizer, meta, out_dir / "model")
+    # Per-technique thresholds tuned on dev rhetoric scores from the shipping inference path.
+    from training.metrics import tune_thresholds
+
+    known = [r for r in splits.dev if r["rhetoric"] is not None]
+    if known:
+        preds = _minilm_predictions(model_dir, known, config.eval_batch_size)
+        y = np.array([[t in r["rhetoric"] for t in TECHNIQUES] for r in known], dtype=int)
+        meta.thresholds = tune_thresholds(y, np.array([p["rhetoric_scores"] for p in preds]))
+    return save_model(model, tokenizer, meta, out_dir / "model")
+
+
+def _dev_scores(
+    model: Any, features: list[dict[str, Any]], config: TrainConfig, pad: int
+) -> dict[str, float]:
+    """Quick dev metrics during training (0.5 thresholds; the final ones are tuned)."""
+    import torch
+
+    from stance.labels import STANCES, TECHNIQUES
+    from training.encode import collate
+    from training.metrics import rhetoric_metrics, stance_metrics
+
+    model.eval()
+    stance_pred, rhet_pred = [], []
+    with torch.inference_mode():
+        for b in range(0, len(features), config.eval_batch_size):
+            batch = collate(features[b : b + config.eval_batch_size], pad)
+            out = model(batch["input_ids"], batch["attention_mask"])
+            stance_pred += [STANCES[i] for i in out["stance"].argmax(-1).tolist()]
+            rhet_pred += [
+                [TECHNIQUES[j] for j, p in enumerate(row) if p >= 0.5]
+                for row in out["rhetoric"].sigmoid().tolist()
+            ]
+    model.train()
+    gold_s = [STANCES[f["stance"]] if f["stance"] >= 0 else None for f in features]
+    gold_r = [
+        [t for t, v in zip(TECHNIQUES, f["rhetoric"], strict=True) if v] if f["rhetoric_known"] else None
+        for f in features
+    ]
+    return scalars({**stance_metrics(gold_s, stance_pred), **rhetoric_metrics(gold_r, rhet_pred)})
+
+
+def run(config: TrainConfig) -> dict[str, Any]:
+    """Train, evaluate on dev and test, track, export; returns the final metrics and where the model is."""
+    from training.tracking import Tracker
+
+    set_seed(config.seed, config.threads)
+    splits = gather(config)
+    for source, why in splits.skipped.items():
+        log.warning("source %s skipped: %s", source, why)
+    out_dir = REPO / config.output_dir / f"{config.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    t0 = time.time()
+    with Tracker(config) as tracker:
+        tracker.log_sources(splits.used, splits.skipped)
+        if config.model == "baseline":
+            from training.baseline import train_baseline
+
+            predict_fn = train_baseline(config, splits)
+            model_dir = None
+        else:
+            model_dir = train_minilm(config, splits, tracker, out_dir)
+
+            def predict_fn(records):
+                return _minilm_predictions(model_dir, records, config.eval_batch_size)
+
+        results: dict[str, Any] = {"train_seconds": round(time.time() - t0, 1)}
+        for split in ("dev", "test"):
+            records = getattr(splits, split)
+            metrics = evaluate(records, predict_fn(records))
+            results[split] = scalars(metrics)
+            tracker.log_metrics({f"{split}/{k}": v for k, v in results[split].items()})
+            for path in write_reports(metrics, split, out_dir / "reports"):
+                tracker.log_artifact(path, "reports")
+        tracker.log_metrics({"train_seconds": results["train_seconds"]})
+        if model_dir is not None:
+            finish_model(config, model_dir, results, tracker)
+        (out_dir / "metrics.json").parent.mkdir(parents=True, exist_ok=True)
+        (out_dir / "metrics.json").write_text(json.dumps(results, indent=2))
+        results["model_dir"] = str(model_dir) if model_dir else None
+        results["run_id"] = tracker.run_id
+    print_summary(config, splits, results)
+    return results
+
+
+def finish_model(config: TrainConfig, model_dir: Path, results: dict[str, Any], tracker: Any) -> None:
+    """Write metrics and run id into the model JSON, log the pyfunc, register, export the default."""
+    from stance.model import META_FILE
+    from stance.resolve import default_model_dir
+
+    meta_path = model_dir / META_FILE
+    meta = json.loads(meta_path.read_text())
+    meta["metrics"] = {f"{s}/{k}": v for s in ("dev", "test") for k, v in results[s].items()}
+    meta["run_id"] = tracker.run_id
+    meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    tracker.log_model(
+        model_dir, register=config.register, test_macro_f1=results["test"].get("stance_macro_f1")
+    )
+    if config.export_default:
+        target = default_model_dir()
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(model_dir, target)
+        log.info("exported the default model to %s", target)
+        results["exported_to"] = str(target)
+
+
+def print_summary(config: TrainConfig, splits: Splits, results: dict[str, Any]) -> None:
+    keys = ["stance_accuracy", "stance_macro_f1", "rhetoric_micro_f1", "rhetoric_macro_f1", "span_f1"]
+    print(f"\n{config.name} ({config.model}) — sources {splits.used}, trained in {results['train_seconds']}s")
+    print(f"{'metric':<22}{'dev':>8}{'test':>8}")
+    for k in keys:
+        row = [results[s].get(k) for s in ("dev", "test")]
+        print(f"{k:<22}" + "".join(f"{v:>8.3f}" if v is not None else f"{'—':>8}" for v in row))
+    if results.get("exported_to"):
+        print(f"default model: {results['exported_to']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    try:
+        config = cli_config(argv)
+    except (ValueError, TypeError, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    run(config)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -60,7 +60,7 @@ def log_pyfunc(model_dir: Path) -> Any:
     repo = Path(__file__).resolve().parents[1]
     return mlflow.pyfunc.log_model(
         name="model",
-        python_model=StancePyfunc(),  # an empty instance: the weights travel as safetensors, not pickled
+        python_model=str(repo / "training" / "pyfunc_entry.py"),  # models-from-code: nothing pickled
         artifacts={"model_dir": str(model_dir)},
         code_paths=[str(repo / "stance"), str(repo / "training")],
         signature=signature,

@@ -13,6 +13,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("validate", help="check every data file; exit 1 on any problem")
     sub.add_parser("build", help="assemble data/raw/*.jsonl into data/statements/{train,dev,test}.jsonl")
     sub.add_parser("card", help="print the statistics tables for data/README.md")
+    sub.add_parser("fingerprint", help="store text fingerprints in data/standoff/*.jsonl (after labelling)")
     args = parser.parse_args(argv)
     if args.command == "validate":
         from training.data.validate import main as validate_main
@@ -22,6 +23,12 @@ def main(argv: list[str] | None = None) -> int:
         from training.data.corpus import build
 
         print(json.dumps(build(), indent=2))
+        return 0
+    if args.command == "fingerprint":
+        from training.data.standoff import add_fingerprints, standoff_files
+
+        for path in standoff_files():
+            print(f"{path.name}: {add_fingerprints(path)} rows")
         return 0
     from training.data.card import card
 

@@ -120,8 +120,6 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Tr
 
 def parse_overrides(rest: list[str]) -> dict[str, Any]:
     """`--epochs 2 --lr 5e-5 --sources corpus,ptc` → {"epochs": 2, "lr": 5e-05, "sources": [...]}."""
-    import yaml
-
     hints = typing.get_type_hints(TrainConfig)
     out: dict[str, Any] = {}
     it = iter(rest)
@@ -136,8 +134,21 @@ def parse_overrides(rest: list[str]) -> dict[str, Any]:
             value = next(it, None)
             if value is None:
                 raise ValueError(f"--{key} needs a value")
-        out[key] = value.split(",") if "list" in str(hints[key]) else yaml.safe_load(value)
+        out[key] = value.split(",") if "list" in str(hints[key]) else _scalar(value)
     return out
+
+
+def _scalar(value: str) -> Any:
+    """YAML scalars, plus floats YAML 1.1 reads as strings ("5e-5")."""
+    import yaml
+
+    parsed = yaml.safe_load(value)
+    if isinstance(parsed, str):
+        try:
+            return float(parsed)
+        except ValueError:
+            return parsed
+    return parsed
 
 
 def cli_config(argv: list[str] | None = None) -> TrainConfig:

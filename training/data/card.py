@@ -1,0 +1,133 @@
+"""`python -m training.data card`: the statistics tables of data/README.md, computed from the files."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from stance.labels import STANCES, TECHNIQUES
+from training.data.corpus import RAW_DIR, load_split, near_duplicate_pairs, read_jsonl
+from training.data.schema import DATA_DIR, SPLITS
+
+AGREEMENT_DIR = DATA_DIR / "agreement"
+LENGTH_BINS = ((3, 5), (6, 10), (11, 20), (21, 30), (31, 45), (46, 60), (61, 10_000))
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> str:
+    out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def distinct_trigram_ratio(texts: list[str]) -> float:
+    grams = [tuple(t.lower().split()[i : i + 3]) for t in texts for i in range(max(0, len(t.split()) - 2))]
+    return len(set(grams)) / max(1, len(grams))
+
+
+def agreement(first: dict[str, dict[str, Any]], second_path: Path) -> dict[str, Any]:
+    """Cohen's kappa for stance and per-technique agreement between the two labelling passes."""
+    from sklearn.metrics import cohen_kappa_score
+
+    second = {r["id"]: r for _, r in read_jsonl(second_path)}
+    ids = sorted(set(second) & set(first))
+    a = [first[i]["stance"] for i in ids]
+    b = [second[i]["stance"] for i in ids]
+    per_tech = {}
+    for t in TECHNIQUES:
+        x = [t in first[i]["rhetoric"] for i in ids]
+        y = [t in second[i]["rhetoric"] for i in ids]
+        agree = sum(p == q for p, q in zip(x, y, strict=True)) / len(ids)
+        kappa = cohen_kappa_score(x, y) if len(set(x) | set(y)) > 1 else float("nan")
+        per_tech[t] = (sum(x), sum(y), agree, kappa)
+    confusion = Counter((p, q) for p, q in zip(a, b, strict=True) if p != q)
+    any_a = [bool(first[i]["rhetoric"]) for i in ids]
+    any_b = [bool(second[i]["rhetoric"]) for i in ids]
+    return {
+        "n": len(ids),
+        "stance_kappa": cohen_kappa_score(a, b),
+        "stance_agreement": sum(p == q for p, q in zip(a, b, strict=True)) / len(ids),
+        "any_technique_kappa": cohen_kappa_score(any_a, any_b),
+        "per_technique": per_tech,
+        "top_confusions": confusion.most_common(8),
+    }
+
+
+def card() -> str:
+    splits = {s: load_split(s) for s in SPLITS}
+    everything = [r for s in SPLITS for r in splits[s]]
+    parts = [f"Statements: {len(everything)} ({', '.join(f'{s} {len(v)}' for s, v in splits.items())}).", ""]
+    parts.append("### Stance per split")
+    rows = [
+        [st]
+        + [sum(r["stance"] == st for r in splits[s]) for s in SPLITS]
+        + [sum(r["stance"] == st for r in everything)]
+        for st in STANCES
+    ]
+    parts += [_table(["stance", *SPLITS, "all"], rows), ""]
+    parts.append("### Rhetoric per split (statements containing the technique)")
+    rows = [
+        [t]
+        + [sum(t in r["rhetoric"] for r in splits[s]) for s in SPLITS]
+        + [sum(t in r["rhetoric"] for r in everything)]
+        for t in TECHNIQUES
+    ]
+    none = [sum(not r["rhetoric"] for r in splits[s]) for s in SPLITS]
+    rows.append(["(none)", *none, f"{sum(none)} ({sum(none) / len(everything):.0%})"])
+    parts += [_table(["technique", *SPLITS, "all"], rows), ""]
+    parts.append("### Domains")
+    dom = Counter(r.get("domain") for r in everything)
+    parts += [_table(["domain", "statements"], [[d, n] for d, n in dom.most_common()]), ""]
+    parts.append("### Speaker roles (top 15) and partial quotes")
+    roles = Counter(r.get("speaker_role") for r in everything)
+    partial = sum(r.get("quote") is not None for r in everything)
+    parts += [
+        f"{len(roles)} distinct speaker roles; partial quotes: {partial} ({partial / len(everything):.1%}).",
+        "",
+    ]
+    parts += [_table(["role", "statements"], [[d, n] for d, n in roles.most_common(15)]), ""]
+    parts.append("### Length (words)")
+    lengths = [len(r["text"].split()) for r in everything]
+    rows = [
+        [f"{lo}–{hi}" if hi < 10_000 else f"{lo}+", sum(lo <= n <= hi for n in lengths)]
+        for lo, hi in LENGTH_BINS
+    ]
+    parts += [
+        _table(["words", "statements"], rows),
+        f"min {min(lengths)}, max {max(lengths)}, mean {sum(lengths) / len(lengths):.1f}",
+        "",
+    ]
+    parts.append("### Diversity")
+    raw = [r["text"] for p in sorted(RAW_DIR.glob("*.jsonl")) for _, r in read_jsonl(p)]
+    raw_pairs = near_duplicate_pairs(raw)
+    in_pair = {i for p in raw_pairs for i in p[:2]}
+    final_pairs = near_duplicate_pairs([r["text"] for r in everything])
+    n_pairs_final = len(everything) * (len(everything) - 1) // 2
+    rows = [
+        ["distinct word-trigram ratio", f"{distinct_trigram_ratio([r['text'] for r in everything]):.3f}"],
+        [
+            "authored statements in a near-duplicate pair (cosine ≥ 0.9), before build",
+            f"{len(in_pair)} of {len(raw)} ({len(in_pair) / max(1, len(raw)):.2%})",
+        ],
+        [
+            "near-duplicate pairs in the released corpus",
+            f"{len(final_pairs)} of {n_pairs_final:,} pairs ({len(final_pairs) / n_pairs_final:.4%})",
+        ],
+    ]
+    parts += [_table(["measure", "value"], rows), ""]
+    second = AGREEMENT_DIR / "second_pass.jsonl"
+    if second.exists():
+        ag = agreement({r["id"]: r for r in everything}, second)
+        parts.append("### Agreement (second, blind labelling pass)")
+        parts.append(
+            f"{ag['n']} statements; stance Cohen's kappa **{ag['stance_kappa']:.3f}** (raw agreement {ag['stance_agreement']:.1%}); "
+            f"any-technique kappa {ag['any_technique_kappa']:.3f}."
+        )
+        parts.append("")
+        rows = [[t, a, b, f"{agree:.1%}", f"{k:.2f}"] for t, (a, b, agree, k) in ag["per_technique"].items()]
+        parts += [_table(["technique", "pass 1", "pass 2", "agreement", "kappa"], rows), ""]
+        parts.append(
+            "Most frequent stance disagreements (pass 1 → pass 2): "
+            + ", ".join(f"{p}→{q} ({n})" for (p, q), n in ag["top_confusions"])
+        )
+    return "\n".join(parts)

@@ -1,0 +1,280 @@
+"""The `stance` command line: `stance predict` for statements, `stance analyze` for whole articles."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from stance.labels import STANCES
+
+EPILOG = """examples:
+  stance predict "We will never surrender." "The vote is on Tuesday."
+  stance predict -i statements.jsonl -o labelled.jsonl      # also .txt (one per line) and .csv (a text column)
+  stance analyze article.txt                                # quotes, speakers, stances as a table
+  stance analyze -i articles.jsonl -o quotes.jsonl          # many articles, one JSON object per line
+
+model: --model DIR or models:/stance@champion, else $STANCE_MODEL, else the default exported by `make train`.
+Bad rows are reported on stderr with their line number and skipped; the rest are written (exit status 1)."""
+
+CHUNK = 512
+QUOTE_COLUMNS = ["line", "article_id", "text", "start", "end", "speaker", "speaker_start", "speaker_end", "cue", "kind"]
+
+
+class BadRow(ValueError):
+    pass
+
+
+def _rows(path: Path, field: str) -> Iterator[tuple[int, str | None, Any]]:
+    """Yield (line number, id, text or BadRow) from .txt, .jsonl or .csv, streaming."""
+    suffix = path.suffix.lower()
+    stream: TextIO = sys.stdin if str(path) == "-" else open(path, encoding="utf-8", newline="")
+    with stream:
+        if suffix == ".csv":
+            reader = csv.DictReader(stream)
+            if field not in (reader.fieldnames or []):
+                raise SystemExit(f"error: {path} has no {field!r} column (columns: {reader.fieldnames})")
+            for row in reader:
+                text = row.get(field)
+                yield (
+                    reader.line_num,
+                    row.get("id"),
+                    text if text and text.strip() else BadRow(f"empty {field!r}"),
+                )
+        elif suffix in (".jsonl", ".json", ".ndjson"):
+            for lineno, line in enumerate(stream, 1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as e:
+                    yield lineno, None, BadRow(f"invalid JSON ({e.msg} at column {e.colno})")
+                    continue
+                if not isinstance(obj, dict):
+                    yield lineno, None, BadRow(f"expected a JSON object with a {field!r} field")
+                    continue
+                text = obj.get(field)
+                if not isinstance(text, str) or not text.strip():
+                    yield lineno, obj.get("id"), BadRow(f"{field!r} must be a non-empty string, got {text!r}")
+                    continue
+                yield lineno, obj.get("id"), text
+        else:  # plain text: one statement per non-empty line
+            for lineno, line in enumerate(stream, 1):
+                if line.strip():
+                    yield lineno, None, line.rstrip("\r\n")
+
+
+class _Writer:
+    """JSONL or CSV output, flushed chunk by chunk."""
+
+    def __init__(self, path: Path | None, columns: list[str]):
+        self.kind = "csv" if path and path.suffix.lower() == ".csv" else "jsonl"
+        self.stream = open(path, "w", encoding="utf-8", newline="") if path else sys.stdout
+        self.csv = None
+        self.columns = columns + ["stance", "rhetoric"] + [f"score_{s}" for s in STANCES]
+
+    def write(self, row: dict[str, Any]) -> None:
+        if self.kind == "jsonl":
+            self.stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+            return
+        flat = _flatten(row)
+        if self.csv is None:
+            self.csv = csv.DictWriter(self.stream, fieldnames=self.columns, extrasaction="ignore")
+            self.csv.writeheader()
+        self.csv.writerow(flat)
+
+    def close(self) -> None:
+        self.stream.flush()
+        if self.stream is not sys.stdout:
+            self.stream.close()
+
+
+def _flatten(row: dict[str, Any]) -> dict[str, Any]:
+    pred = row.get("prediction", row)
+    flat = {k: v for k, v in row.items() if not isinstance(v, (dict, list)) and k != "prediction"}
+    flat["stance"] = pred["stance"]
+    flat["rhetoric"] = ";".join(pred["rhetoric"])
+    flat.update({f"score_{s}": round(pred["stance_scores"][s], 4) for s in STANCES})
+    return flat
+
+
+def _table(rows: list[tuple[str, ...]], headers: tuple[str, ...], widths: tuple[int, ...]) -> str:
+    def cut(v: str, w: int) -> str:
+        v = " ".join(str(v).split())
+        return v if len(v) <= w else v[: w - 1] + "…"
+
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += ["  ".join(cut(v, w).ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join(lines)
+
+
+def _progress(total: int | None, unit: str):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit=unit, file=sys.stderr, disable=None, dynamic_ncols=True)
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from stance.predict import load
+
+    if not args.texts and not args.input:
+        raise SystemExit("error: give statements as arguments or a file with -i (see stance predict --help)")
+    predictor = load(args.model, quantize=args.fast)
+    if args.texts:
+        preds = predictor.predict(args.texts, batch_size=args.batch_size)
+        if args.format == "json":
+            for p in preds:
+                print(json.dumps(p.to_dict(), ensure_ascii=False))
+        else:
+            rows = [
+                (p.stance, f"{p.stance_scores[p.stance]:.2f}", ", ".join(p.rhetoric) or "—", p.text)
+                for p in preds
+            ]
+            print(_table(rows, ("stance", "score", "rhetoric", "text"), (12, 5, 34, 70)))
+        return 0
+    writer, bad, done = _Writer(args.output, ["line", "id", "text"]), 0, 0
+    bar = _progress(None, "stmt")
+    chunk: list[tuple[int, str | None, str]] = []
+
+    def flush() -> None:
+        nonlocal done
+        if not chunk:
+            return
+        for (lineno, rid, _), p in zip(
+            chunk, predictor.predict([t for *_, t in chunk], batch_size=args.batch_size), strict=True
+        ):
+            writer.write({"line": lineno, **({"id": rid} if rid is not None else {}), **p.to_dict()})
+        bar.update(len(chunk))
+        done += len(chunk)
+        chunk.clear()
+
+    try:
+        for lineno, rid, text in _rows(args.input, args.field):
+            if isinstance(text, BadRow):
+                bad += 1
+                print(f"{args.input}:{lineno}: skipped: {text}", file=sys.stderr)
+                continue
+            chunk.append((lineno, rid, text))
+            if len(chunk) >= CHUNK:
+                flush()
+        flush()
+    finally:
+        bar.close()
+        writer.close()
+    print(
+        f"{done} statements labelled, {bad} skipped" + (f" -> {args.output}" if args.output else ""),
+        file=sys.stderr,
+    )
+    return 1 if bad else 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from stance.analyze import analyze
+
+    if args.input is None and args.article is None:
+        raise SystemExit("error: give an article file (or - for stdin), or -i articles.jsonl")
+    if args.article is not None:
+        path = args.article
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+        quotes = analyze(text, model=args.model, batch_size=args.batch_size)
+        if args.format == "json":
+            for q in quotes:
+                print(json.dumps(q.to_dict(), ensure_ascii=False))
+        else:
+            rows = [
+                (q.speaker or "?", q.prediction.stance, ", ".join(q.prediction.rhetoric) or "—", q.text)
+                for q in quotes
+            ]
+            print(_table(rows, ("speaker", "stance", "techniques", "quote"), (26, 12, 30, 70)))
+        return 0
+    writer, bad, n_articles = _Writer(args.output, QUOTE_COLUMNS), 0, 0
+    bar = _progress(None, "article")
+    try:
+        for lineno, rid, text in _rows(args.input, args.field):
+            if isinstance(text, BadRow):
+                bad += 1
+                print(f"{args.input}:{lineno}: skipped: {text}", file=sys.stderr)
+                continue
+            for q in analyze(text, model=args.model, batch_size=args.batch_size):
+                writer.write(
+                    {"line": lineno, **({"article_id": rid} if rid is not None else {}), **q.to_dict()}
+                )
+            n_articles += 1
+            bar.update(1)
+    finally:
+        bar.close()
+        writer.close()
+    print(f"{n_articles} articles analysed, {bad} skipped", file=sys.stderr)
+    return 1 if bad else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from stance import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="stance",
+        description="Label quoted statements in the news by stance and propaganda technique.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"stance {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--model", help="model directory or MLflow URI (default: $STANCE_MODEL, then make train's export)"
+    )
+    common.add_argument("--batch-size", type=int, default=64, help="statements per forward pass (default 64)")
+    common.add_argument(
+        "--format", choices=("table", "json"), default="table", help="output for arguments/one article"
+    )
+    common.add_argument(
+        "-o", "--output", type=Path, help="output file, .jsonl or .csv (default: JSON lines on stdout)"
+    )
+    common.add_argument(
+        "--field", default="text", help="the text field/column in .jsonl/.csv input (default: text)"
+    )
+    p = sub.add_parser(
+        "predict",
+        parents=[common],
+        help="label statements",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("texts", nargs="*", help="statements to label")
+    p.add_argument(
+        "-i", "--input", type=Path, help="statements file: .txt (one per line), .jsonl or .csv; - for stdin"
+    )
+    p.add_argument(
+        "--fast", action="store_true", help="int8 dynamic quantisation (see README for its accuracy)"
+    )
+    p.set_defaults(func=cmd_predict)
+    a = sub.add_parser(
+        "analyze",
+        parents=[common],
+        help="find quotes and speakers in articles and label them",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    a.add_argument("article", nargs="?", type=Path, help="an article as a text file (- for stdin)")
+    a.add_argument(
+        "-i", "--input", type=Path, help="many articles: .jsonl with a text field (one article per line)"
+    )
+    a.set_defaults(func=cmd_analyze)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (FileNotFoundError, TypeError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

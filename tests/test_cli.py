@@ -1,0 +1,79 @@
+"""The command line: arguments, files with bad rows, CSV, analyze, help."""
+
+import csv
+import json
+
+import pytest
+
+from stance.cli import main
+
+
+def test_help_documents_everything(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "stance predict -i statements.jsonl" in out and "stance analyze" in out and "STANCE_MODEL" in out
+
+
+def test_predict_arguments_table_and_json(tiny_model, capsys):
+    assert main(["predict", "--model", str(tiny_model), "We will win.", "Talks resume Monday."]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split()[:4] == ["stance", "score", "rhetoric", "text"] and len(out) == 3
+    assert main(["predict", "--model", str(tiny_model), "--format", "json", "We will win."]) == 0
+    assert json.loads(capsys.readouterr().out)["text"] == "We will win."
+
+
+def test_predict_file_reports_bad_rows_and_keeps_the_rest(tiny_model, tmp_path, capsys):
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        '{"text": "We will win."}\n{"text": ""}\nnot json\n{"id": 7, "text": "Talks resume."}\n[1]\n'
+    )
+    out = tmp_path / "out.jsonl"
+    assert main(["predict", "--model", str(tiny_model), "-i", str(src), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "in.jsonl:2: skipped" in err and "in.jsonl:3: skipped: invalid JSON" in err and "in.jsonl:5" in err
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["line"], r.get("id")) for r in rows] == [(1, None), (4, 7)]
+    assert rows[1]["text"] == "Talks resume." and rows[1]["stance"]
+
+
+def test_predict_txt_to_csv(tiny_model, tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text('First statement.\n\nSecond, "quoted", statement.\n')
+    out = tmp_path / "out.csv"
+    assert main(["predict", "--model", str(tiny_model), "-i", str(src), "-o", str(out)]) == 0
+    rows = list(csv.DictReader(out.open()))
+    assert [r["line"] for r in rows] == ["1", "3"] and rows[1]["text"] == 'Second, "quoted", statement.'
+    assert {"stance", "rhetoric", "score_neutral"} <= set(rows[0])
+
+
+def test_csv_input_needs_text_column(tiny_model, tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    src.write_text("id,body\n1,hello\n")
+    with pytest.raises(SystemExit, match="has no 'text' column"):
+        main(["predict", "--model", str(tiny_model), "-i", str(src)])
+
+
+def test_analyze_article_and_many(tiny_model, tmp_path, capsys):
+    article = tmp_path / "a.txt"
+    article.write_text('"We will not back down," the mayor said on Friday.\n')
+    assert main(["analyze", "--model", str(tiny_model), str(article)]) == 0
+    out = capsys.readouterr().out
+    assert "the mayor" in out and "We will not back down" in out
+    many = tmp_path / "arts.jsonl"
+    many.write_text(
+        '{"id": "a", "text": "\\"Prices will fall,\\" Ms Lee said."}\n{broken\n{"id": "c", "text": "No quotes here."}\n'
+    )
+    out_path = tmp_path / "q.jsonl"
+    assert main(["analyze", "--model", str(tiny_model), "-i", str(many), "-o", str(out_path)]) == 1
+    assert "arts.jsonl:2: skipped" in capsys.readouterr().err
+    rows = [json.loads(line) for line in out_path.read_text().splitlines()]
+    assert [r["article_id"] for r in rows] == ["a"] and rows[0]["speaker"] == "Ms Lee"
+    assert rows[0]["prediction"]["stance"]
+
+
+def test_missing_model_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("STANCE_HOME", str(tmp_path))
+    monkeypatch.delenv("STANCE_MODEL", raising=False)
+    assert main(["predict", "x"]) == 2
+    assert "Run `make train`" in capsys.readouterr().err

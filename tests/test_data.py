@@ -1,0 +1,137 @@
+"""The record schema, the validator (on the real data and on broken copies), the stand-off loader."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from training.data.corpus import load_corpus, load_split
+from training.data.schema import DATA_DIR, RecordError, check_record
+from training.data.validate import validate
+from training.external import ExternalDataMissing, external_dir
+
+GOOD = {
+    "id": "x",
+    "text": "They are thugs.",
+    "stance": "accusatory",
+    "rhetoric": ["name_calling"],
+    "source": "t",
+    "spans": [{"start": 9, "end": 14, "technique": "name_calling"}],
+}
+
+
+def test_good_record_passes():
+    check_record(GOOD)
+    check_record({**GOOD, "stance": None, "rhetoric": None, "spans": []})  # unknown is allowed
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"stance": "angry"}, "stance: unknown label 'angry'"),
+        ({"rhetoric": ["lies"]}, r"rhetoric: unknown technique\(s\) \['lies'\]"),
+        ({"text": "  "}, "text: expected a non-empty string"),
+        ({"spans": [{"start": 9, "end": 99, "technique": "name_calling"}]}, "not inside the text"),
+        ({"spans": [{"start": 9, "end": 14, "technique": "doubt"}]}, "'doubt' is not listed in rhetoric"),
+        ({"colour": "red"}, r"unknown field\(s\) \['colour'\]"),
+    ],
+)
+def test_bad_records_name_the_field(change, message):
+    with pytest.raises(RecordError, match=message):
+        check_record({**GOOD, **change})
+
+
+def test_missing_field():
+    record = dict(GOOD)
+    del record["source"]
+    with pytest.raises(RecordError, match=r"missing field\(s\) \['source'\]"):
+        check_record(record)
+
+
+def test_project_data_is_valid():
+    assert validate() == []
+
+
+def test_splits_are_stratified_and_sized():
+    sizes = {s: len(load_split(s)) for s in ("train", "dev", "test")}
+    total = sum(sizes.values())
+    assert total >= 3000
+    assert abs(sizes["dev"] / total - 0.15) < 0.02 and abs(sizes["test"] / total - 0.15) < 0.02
+
+
+def test_load_corpus_gives_a_datasetdict():
+    corpus = load_corpus()
+    assert set(corpus) == {"train", "dev", "test"}
+    assert corpus["train"].num_rows == len(load_split("train"))
+    row = corpus["dev"][0]
+    assert row["stance"] is not None and isinstance(row["rhetoric"], list)
+
+
+def _copy_data(tmp_path: Path) -> Path:
+    shutil.copytree(DATA_DIR / "statements", tmp_path / "statements")
+    return tmp_path
+
+
+def test_validator_finds_leakage_duplicates_and_bad_lines(tmp_path):
+    data = _copy_data(tmp_path)
+    train = data / "statements" / "train.jsonl"
+    first = json.loads(train.read_text().splitlines()[0])
+    with open(data / "statements" / "test.jsonl", "a") as f:
+        f.write(json.dumps({**first, "id": "leak-1", "text": first["text"] + " Indeed."}) + "\n")
+        f.write(json.dumps({**first, "id": "bad-1", "stance": "angry"}) + "\n")
+        f.write("{not json\n")
+    problems = "\n".join(validate(data))
+    assert "leakage across splits" in problems
+    assert "stance: unknown label 'angry'" in problems
+    assert "invalid JSON" in problems
+
+
+def test_validator_finds_seed_leaks(tmp_path):
+    data = _copy_data(tmp_path)
+    with open(data / "statements" / "train.jsonl", "a") as f:
+        rec = {
+            "id": "seed-1",
+            "text": "The Kyiv regime's adventure has failed completely.",
+            "stance": "triumphal",
+            "rhetoric": [],
+            "spans": [],
+            "source": "t",
+        }
+        f.write(json.dumps(rec) + "\n")
+    assert any("seed fixture leak" in p for p in validate(data))
+
+
+def _external_or_skip(corpus):
+    try:
+        return external_dir(corpus)
+    except ExternalDataMissing as e:
+        pytest.skip(str(e))
+
+
+def test_standoff_rebuilds_every_quote():
+    _external_or_skip("polnear")
+    from training.data.standoff import load_standoff, standoff_files
+
+    files = standoff_files()
+    total = 0
+    for path in files:
+        records = load_standoff(path)
+        total += len(records)
+        for r in records:
+            check_record(r)
+    train = sum(len(load_standoff(p)) for p in files if "train" in p.name)
+    assert train >= 1000
+    assert total >= train + 300  # PolNeAR dev, held out
+
+
+def test_standoff_offset_mismatch_fails_loudly(tmp_path):
+    _external_or_skip("polnear")
+    from training.data.standoff import load_standoff
+
+    row = json.loads((DATA_DIR / "standoff" / "polnear_train.jsonl").read_text().splitlines()[0])
+    row["start"] += 3
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(row) + "\n")
+    with pytest.raises(RecordError, match="bad.jsonl:1: offsets .* do not match"):
+        load_standoff(bad)

@@ -1,0 +1,176 @@
+"""Tests for stance.quotes: the Kursk fixture and one focused case per extraction pattern."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stance.quotes import ExtractedQuote, extract_quotes
+
+KURSK = Path(__file__).parent / "fixtures" / "kursk-article.txt"
+
+
+def _check_offsets(text: str, quotes: list[ExtractedQuote]) -> None:
+    for q in quotes:
+        assert text[q.start : q.end] == q.text
+        assert q.context_start <= q.start and q.end <= q.context_end
+        if q.speaker_start is not None:
+            assert text[q.speaker_start : q.speaker_end] == q.speaker
+        if q.cue_start is not None:
+            assert text[q.cue_start : q.cue_end] == q.cue
+
+
+def _find(quotes: list[ExtractedQuote], fragment: str) -> ExtractedQuote:
+    hits = [q for q in quotes if fragment in q.text]
+    assert hits, f"no quote containing {fragment!r} in {[q.text for q in quotes]}"
+    return hits[0]
+
+
+def _one(text: str) -> ExtractedQuote:
+    quotes = extract_quotes(text)
+    _check_offsets(text, quotes)
+    assert len(quotes) == 1, quotes
+    return quotes[0]
+
+
+@pytest.fixture(scope="module")
+def kursk() -> tuple[str, list[ExtractedQuote]]:
+    text = KURSK.read_text(encoding="utf-8")
+    return text, extract_quotes(text)
+
+
+def test_kursk_offsets(kursk: tuple[str, list[ExtractedQuote]]) -> None:
+    _check_offsets(*kursk)
+
+
+def test_kursk_putin_direct(kursk: tuple[str, list[ExtractedQuote]]) -> None:
+    q = _find(kursk[1], "The Kyiv regime’s adventure has completely failed")
+    assert (q.speaker, q.cue, q.kind) == ("Mr Putin", "told", "direct")
+    assert (q.context_start, q.context_end) == (q.start, q.end)
+
+
+def test_kursk_chief_of_staff_direct_with_nested_single_quotes(
+    kursk: tuple[str, list[ExtractedQuote]],
+) -> None:
+    q = _find(kursk[1], "Statements by the enemy leadership about the 'defeat' of the Ukrainian troops")
+    assert q.text.endswith("nothing more than propaganda tricks,")
+    assert (q.speaker, q.kind) == ("Ukraine’s chief of staff", "direct")
+
+
+def test_kursk_difficult_is_partial_with_sentence_context(kursk: tuple[str, list[ExtractedQuote]]) -> None:
+    text, quotes = kursk
+    q = _find(quotes, "difficult")
+    assert (q.text, q.kind, q.speaker, q.cue) == (
+        "difficult",
+        "partial",
+        "Ukraine’s chief of staff",
+        "acknowledged",
+    )
+    assert text[q.mention_start : q.mention_end] == "he"
+    context = text[q.context_start : q.context_end]
+    assert (
+        context
+        == 'Nevertheless, he acknowledged that battlefield conditions in Kursk remained "difficult" amid recent Russian advances.'
+    )
+
+
+@pytest.mark.parametrize("fragment", ["heroism", "provided significant assistance"])
+def test_kursk_gerasimov_partials(kursk: tuple[str, list[ExtractedQuote]], fragment: str) -> None:
+    text, quotes = kursk
+    q = _find(quotes, fragment)
+    assert (q.text, q.kind, q.speaker) == (fragment, "partial", "Mr Gerasimov")
+    assert text[q.mention_start : q.mention_end] == "He"
+    assert text[q.context_start : q.context_end].startswith("He praised the “heroism”")
+
+
+def test_kursk_kremlin(kursk: tuple[str, list[ExtractedQuote]]) -> None:
+    q = _find(kursk[1], "resume negotiations with Ukraine without any preconditions")
+    assert (q.speaker, q.cue, q.kind) == ("the Kremlin", "reiterated", "partial")
+
+
+def test_said_x() -> None:
+    q = _one('"We will win," said Mr Smith.')
+    assert (q.text, q.speaker, q.cue, q.kind, q.start) == ("We will win,", "Mr Smith", "said", "direct", 1)
+    assert (q.speaker_start, q.speaker_end) == (20, 28)
+
+
+def test_x_said_with_curly_quotes() -> None:
+    q = _one("“We will win,” Mr Smith said.")
+    assert (q.text, q.speaker, q.cue, q.start, q.end) == ("We will win,", "Mr Smith", "said", 1, 13)
+
+
+def test_told_takes_the_subject_not_the_listener() -> None:
+    q = _one('"It failed," Mr Putin told Mr Gerasimov.')
+    assert (q.speaker, q.cue) == ("Mr Putin", "told")
+
+
+def test_according_to() -> None:
+    q = _one('According to the minister, "the deal is done."')
+    assert (q.text, q.speaker, q.cue) == ("the deal is done.", "the minister", "According to")
+
+
+def test_colon_after_speaker() -> None:
+    q = _one('Mr Smith: "We will win."')
+    assert (q.text, q.speaker, q.cue, q.kind) == ("We will win.", "Mr Smith", None, "direct")
+
+
+def test_quote_over_several_paragraphs() -> None:
+    text = 'Mr Smith said: "First paragraph.\n\n"Second paragraph."\n\nThe end came.'
+    q = _one(text)
+    assert q.text == 'First paragraph.\n\n"Second paragraph.'
+    assert (q.start, q.end, q.speaker) == (16, 52, "Mr Smith")
+
+
+def test_nested_single_quotes_stay_inside() -> None:
+    q = _one("\"He called it 'a disaster' today,\" Ms Jones said.")
+    assert (q.text, q.speaker) == ("He called it 'a disaster' today,", "Ms Jones")
+
+
+def test_pronoun_resolves_to_last_named_speaker() -> None:
+    text = 'Mr Smith said the vote was close. "We will win," he said.'
+    quotes = extract_quotes(text)
+    _check_offsets(text, quotes)
+    q = _find(quotes, "We will win")
+    assert (q.speaker, q.speaker_start, q.speaker_end) == ("Mr Smith", 0, 8)
+    assert text[q.mention_start : q.mention_end] == "he"
+
+
+def test_role_resolves_to_last_named_holder() -> None:
+    text = 'Foreign minister Anna Berg said talks were over. "We are done," the minister said.'
+    q = _find(extract_quotes(text), "We are done")
+    assert q.speaker == "Foreign minister Anna Berg"
+
+
+def test_indirect_speech_with_that() -> None:
+    q = _one("The minister insisted that the talks would continue.")
+    assert (q.text, q.kind, q.speaker, q.cue) == (
+        "the talks would continue",
+        "indirect",
+        "The minister",
+        "insisted",
+    )
+    assert (q.context_start, q.context_end) == (q.start, q.end)
+
+
+def test_indirect_speech_reported_clause_first() -> None:
+    q = _one("The economy is growing faster than expected, the minister said.")
+    assert (q.text, q.kind, q.speaker) == (
+        "The economy is growing faster than expected",
+        "indirect",
+        "the minister",
+    )
+
+
+def test_scare_quotes_without_cue_are_dropped() -> None:
+    assert extract_quotes('The film "Top Gun" opened on Friday.') == []
+
+
+def test_unattributed_quote_keeps_speaker_none() -> None:
+    q = _one('"Nobody knows what happens next."')
+    assert (q.kind, q.speaker, q.cue) == ("direct", None, None)
+
+
+def test_rejects_non_string() -> None:
+    with pytest.raises(TypeError, match="expects the article as a str, got list"):
+        extract_quotes(["not", "a", "string"])  # type: ignore[arg-type]

@@ -32,7 +32,7 @@ class BadRow(ValueError):
 def _rows(path: Path, field: str) -> Iterator[tuple[int, str | None, Any]]:
     """Yield (line number, id, text or BadRow) from .txt, .jsonl or .csv, streaming."""
     suffix = path.suffix.lower()
-    stream: TextIO = sys.stdin if str(path) == "-" else open(path, encoding="utf-8", newline="")
+    stream: TextIO = sys.stdin if str(path) == "-" else open(path, encoding="utf-8", newline="")  # noqa: SIM115 (closed below)
     with stream:
         if suffix == ".csv":
             reader = csv.DictReader(stream)
@@ -73,7 +73,7 @@ class _Writer:
 
     def __init__(self, path: Path | None, columns: list[str]):
         self.kind = "csv" if path and path.suffix.lower() == ".csv" else "jsonl"
-        self.stream = open(path, "w", encoding="utf-8", newline="") if path else sys.stdout
+        self.stream = open(path, "w", encoding="utf-8", newline="") if path else sys.stdout  # noqa: SIM115 (close())
         self.csv = None
         self.columns = columns + ["stance", "rhetoric"] + [f"score_{s}" for s in STANCES]
 

@@ -105,6 +105,10 @@ class Tracker:
         if self.enabled:
             self._mlflow.log_artifact(str(path), folder)
 
+    def log_dict(self, data: dict[str, Any], name: str) -> None:
+        if self.enabled:
+            self._mlflow.log_dict(data, name)
+
     def log_model(self, model_dir: Path, *, register: bool, test_macro_f1: float | None) -> None:
         """Log the model as a pyfunc; register it and move `champion` only when it beats the current one."""
         if not self.enabled:
@@ -142,6 +146,47 @@ class Tracker:
                 test_macro_f1 or 0.0,
                 current,
             )
+
+
+def add_to_run(
+    run_id: str, metrics: dict[str, float], files: dict[str, dict[str, Any]] | None = None
+) -> None:
+    """Add metrics and JSON artifacts to a finished run (e.g. external benchmarks of the model it trained)."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    import mlflow
+
+    mlflow.set_tracking_uri(tracking_uri())
+    with mlflow.start_run(run_id=run_id):
+        mlflow.log_metrics({k.replace("@", "_"): float(v) for k, v in metrics.items()})
+        for name, data in (files or {}).items():
+            mlflow.log_dict(data, name)
+
+
+def log_summary_run(
+    name: str,
+    experiment: str,
+    *,
+    params: dict[str, Any],
+    metrics: dict[str, float],
+    tags: dict[str, str],
+    texts: dict[str, str],
+) -> str:
+    """One run that gathers an evaluation's results (e.g. the external-benchmark table); returns its id."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    import mlflow
+
+    mlflow.set_tracking_uri(tracking_uri())
+    if mlflow.get_experiment_by_name(experiment) is None:
+        mlflow.create_experiment(experiment, artifact_location=artifact_root())
+    mlflow.set_experiment(experiment)
+    with mlflow.start_run(run_name=name) as run:
+        mlflow.log_params({k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in params.items()})
+        mlflow.set_tags({"git_commit": git_commit(), **tags})
+        mlflow.log_metrics({k.replace("@", "_"): float(v) for k, v in metrics.items()})
+        for file_name, text in texts.items():
+            mlflow.log_text(text, file_name)
+        mlflow.log_dict(data_hashes(), "data_hashes.json")
+        return run.info.run_id
 
 
 def serve_ui(port: int = 5000) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 
 def _words(text: str) -> list[str]:
@@ -19,7 +20,8 @@ _SPEECH = _words(
     complain lament report testify predict promise pledge vow assert allege agree caution charge
     contend explain estimate reveal recount describe dispute reject tout urge demand proclaim mutter
     whisper scream write wonder muse point complain grumble thunder retort interject elaborate
-    clarify"""
+    clarify answer bark remember chant echo snap exclaim gush scoff sigh sneer laugh chuckle plead opine
+    speculate assure threaten vent fume rail marvel"""
 )
 _EVALUATIVE = _words(
     """call praise criticize criticise accuse slam blast dismiss mock hail decry condemn label brand
@@ -35,6 +37,8 @@ _IRREGULAR = {
     "deny": ("deny", "denies", "denied", "denying"),
     "quip": ("quip", "quips", "quipped", "quipping"),
     "retort": ("retort", "retorts", "retorted", "retorting"),
+    "snap": ("snap", "snaps", "snapped", "snapping"),
+    "vent": ("vent", "vents", "vented", "venting"),
 }
 
 
@@ -49,7 +53,9 @@ def _forms(lemma: str) -> tuple[str, ...]:
     return (lemma, lemma + suffix_s, lemma + "ed", lemma + "ing")
 
 
-SPEECH_FORMS = frozenset(form for lemma in _SPEECH for form in _forms(lemma))
+# Forms far more often nouns than reporting verbs ("a failed state", "at one point").
+_NOUN_FORMS = frozenset(_words("state point points post"))
+SPEECH_FORMS = frozenset(form for lemma in _SPEECH for form in _forms(lemma)) - _NOUN_FORMS
 EVALUATIVE_FORMS = frozenset(form for lemma in _EVALUATIVE for form in _forms(lemma))
 CUE_FORMS = SPEECH_FORMS | EVALUATIVE_FORMS
 # Lemmas that take a clause without "that" ("Trump said he would win"), and verbs of the told-class whose
@@ -64,6 +70,7 @@ INVERSION_FORMS = frozenset(
 LISTENER_FORMS = frozenset(_forms("tell") + _forms("ask") + _forms("urge") + _forms("warn"))
 
 PRONOUNS = frozenset(_words("he she they i we it you who"))
+RELATIVES = frozenset(_words("who which"))  # "the Associated Press report, which notes" -> the report
 PERSONAL_PRONOUNS = frozenset(_words("he she"))
 DETERMINERS = frozenset(_words("the a an his her their its our this that these those"))
 # Lower-case words that can head or modify a speaker description ("the chief of staff", "a senior aide").
@@ -83,10 +90,28 @@ ROLE_WORDS = frozenset(
     )
 )
 CONNECTORS = frozenset(_words("of for at 's ’s and the"))
+# Titles and first names that tell a speaker's gender, for resolving "he" and "she".
 FEMALE_MARKERS = frozenset(
     _words(
-        """mrs ms miss madam lady queen she her hillary clinton's melania ivanka kellyanne sarah nancy
-    elizabeth carly michelle hope katrina kayleigh huma jennifer maria anna olga"""
+        """mrs ms miss madam lady queen congresswoman spokeswoman chairwoman businesswoman hillary clinton
+    melania ivanka kellyanne sarah nancy elizabeth carly michelle hope katrina kayleigh huma jennifer
+    maria anna olga susan karen mary patricia linda barbara margaret lisa donna dianne diane debbie
+    deborah amy kelly kate katie laura julia julie rachel rebecca emily hannah jessica ashley stephanie
+    nicole heather megan amanda christine christina angela theresa teresa ruth loretta condoleezza
+    samantha valerie madeleine janet jill joni kirsten tammy claire marsha cheryl jeanne nikki
+    kamala sheila donna ann anne jane joan judith carol sandra sharon cynthia helen catherine kathleen
+    marine ursula jacinda irina yulia natalia svetlana marie sophie"""
+    )
+)
+MALE_MARKERS = frozenset(
+    _words(
+        """mr sir king congressman spokesman chairman businessman donald trump's barack bill bernie ted
+    marco jeb john james robert michael william david richard joseph joe thomas charles christopher
+    daniel matthew mark paul steven steve kevin brian george edward ronald timothy jason jeffrey ryan
+    jacob gary eric stephen larry frank scott justin brandon benjamin samuel gregory patrick jack dennis
+    jerry tyler aaron henry peter adam nathan harold walter kyle carl arthur roger keith jeremy lawrence
+    sean christian albert joe mitch rand chris mike newt rudy reince corey jared eric vladimir sergei
+    dmitry volodymyr emmanuel boris rex jim tim tom ben sam dan bob andrew anthony tony lindsey rick"""
     )
 )
 # Capitalised words that start a sentence or clause without being part of a name.
@@ -105,7 +130,37 @@ ADVERBS = frozenset(
     just even still since itself himself herself themselves"""
     )
 )
+# Words opening an introductory phrase that ends at a comma before the subject ("In a statement, X said").
+INTRO_WORDS = frozenset(
+    _words(
+        """in on at after before during since following like unlike despite with without while when
+    speaking appearing asked reached writing responding addressing from for by under amid earlier later
+    last this next meanwhile however instead yesterday today then also"""
+    )
+)
+# Function words a speaker description may contain ("a person close to the Clintons").
+PHRASE_LINKS = frozenset(_words("of for at in from to with and on by 's ’s"))
+# Capitalised words of dates and times: "Friday", "September 27", "Tuesday morning" never speak.
+TIME_WORDS = frozenset(
+    _words(
+        """monday tuesday wednesday thursday friday saturday sunday january february march april june july
+    august september october november december jan feb mar apr jun jul aug sep sept oct nov dec today
+    tonight yesterday tomorrow morning afternoon evening night week weekend month year time day moment
+    point"""
+    )
+)
 TITLES = frozenset(_words("mr mrs ms dr sen rep gov gen col lt st jr sr prof pres"))
+
+FUNCTION_WORDS = frozenset(
+    _words(
+        """to in as of on for with at by from that which who about into over under after before during than
+    then and or but not no so if when while because also more most very just only last next this
+    these those there here it is was are were be been being has have had do does did will would can
+    could may might should must"""
+    )
+)
+DESCRIBERS = frozenset(_words("the a an one another his her their its"))
+
 
 OPEN_MARKS = '"“'
 CLOSE_MARKS = '"”'
@@ -118,9 +173,14 @@ class Token:
     start: int
     end: int
 
-    @property
+    @cached_property
     def lower(self) -> str:
         return self.text.lower().rstrip(".")
+
+    @cached_property
+    def stem(self) -> str:
+        """The word without a clitic: "He’s" -> "he", "Clinton's" -> "clinton"."""
+        return re.split(r"['’]", self.lower, maxsplit=1)[0]
 
 
 def tokens(text: str, start: int = 0, end: int | None = None) -> list[Token]:
@@ -210,135 +270,41 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
     return trimmed
 
 
-def is_name_token(token: Token) -> bool:
-    word = token.text
-    participle = len(word) > 5 and word.endswith(("ing", "ed"))  # "Reached by POLITICO", "Speaking to"
-    return (word[:1].isupper() or word[:1].isdigit()) and token.lower not in NON_NAME_CAPS and not participle
-
-
-def is_speaker_token(token: Token) -> bool:
-    return is_name_token(token) or token.lower in ROLE_WORDS or token.lower.rstrip("'’s") in ROLE_WORDS
-
-
-def trim_phrase(phrase: list[Token]) -> list[Token]:
-    """Drop connectors at either end of a speaker phrase ("of the minister" -> "the minister")."""
-    while phrase and phrase[-1].lower in CONNECTORS | DETERMINERS:
-        phrase = phrase[:-1]
-    while phrase and phrase[0].lower in CONNECTORS - {"the"}:
-        phrase = phrase[1:]
-    return phrase
-
-
-def speaker_before(text: str, toks: list[Token], i: int) -> list[Token]:
-    """The speaker phrase that ends just before toks[i] (skipping adverbs, auxiliaries, a parenthesis)."""
-    j = i - 1
-    while j >= 0 and i - j <= 3 and (toks[j].lower in ADVERBS or toks[j].lower.endswith("ly")):
-        j -= 1
-    if (
-        j >= 0 and text[toks[j].end : toks[j + 1].start].strip(" .") == ")"
-    ):  # "Sen. Marco Rubio (R-Fla.) said"
-        opening = text.rfind("(", 0, toks[j].start)
-        while j >= 0 and toks[j].start > opening:
-            j -= 1
-    phrase: list[Token] = []
-    while j >= 0:
-        tok = toks[j]
-        gap = text[tok.end : (phrase[0].start if phrase else toks[j + 1].start)]
-        if gap.strip(" ") and not (gap.strip() in ("'s", "’s") and phrase) and gap.strip(" (") != "":
-            break
-        if not phrase and tok.lower in PRONOUNS:
-            return [tok]
-        if is_speaker_token(tok) or (phrase and tok.lower in CONNECTORS):
-            phrase.insert(0, tok)
-        elif phrase and tok.lower in DETERMINERS:
-            phrase.insert(0, tok)
-            break
-        else:
-            break
-        j -= 1
-    phrase = trim_phrase(phrase)
-    if (
-        not phrase
-        and j >= 0
-        and not text[toks[j].end : toks[i].start].strip(" ")
-        and toks[i].lower[-3:] != "ing"
-    ):
-        phrase = _described(text, toks, j)
-    return (
-        phrase
-        if any(is_speaker_token(t) for t in phrase) or phrase[:1] and phrase[0].lower in DESCRIBERS
-        else []
-    )
-
-
-FUNCTION_WORDS = frozenset(
-    _words(
-        """to in as of on for with at by from that which who about into over under after before during than
-    then and or but not no so if when while because also more most very just only last next this
-    these those there here it is was are were be been being has have had do does did will would can
-    could may might should must"""
-    )
-)
-DESCRIBERS = frozenset(_words("the a an one another his her their its"))
-
-
-def _described(text: str, toks: list[Token], j: int) -> list[Token]:
-    """ "the billionaire business mogul [said]": a determiner and up to three lower-case words."""
-    for d in range(j, max(-1, j - 4), -1):
-        words = toks[d : j + 1]
-        if any(text[a.end : b.start].strip(" ") for a, b in zip(words, words[1:], strict=False)):
-            return []
-        if toks[d].lower in DESCRIBERS and d < j:
-            body = words[1:]
-            banned = CUE_FORMS | ADVERBS | FUNCTION_WORDS
-            if all(t.text.isalpha() and t.text.islower() and t.lower not in banned for t in body):
-                return words
-            return []
-    return []
-
-
-def speaker_after(text: str, toks: list[Token], i: int) -> list[Token]:
-    """The speaker phrase that starts at toks[i] ("said [the minister]", "said [pollster Frank Luntz]")."""
-    phrase: list[Token] = []
-    for j in range(i, len(toks)):
-        tok = toks[j]
-        if phrase and text[phrase[-1].end : tok.start].strip(" "):
-            break
-        if not phrase and tok.lower in PRONOUNS - {"it", "who"}:
-            return [tok]
-        ahead = toks[j + 1 : j + 3]
-        descriptor = tok.text[:1].islower() and any(is_name_token(t) for t in ahead) and len(phrase) < 3
-        if is_speaker_token(tok) or tok.lower in CONNECTORS or (not phrase and tok.lower in DETERMINERS):
-            phrase.append(tok)
-        elif descriptor and tok.text.isalpha() and tok.lower not in CUE_FORMS | ADVERBS | FUNCTION_WORDS:
-            phrase.append(tok)  # "pollster Frank Luntz", "Texas delegate Bill Eastland"
-        else:
-            break
-    phrase = trim_phrase(phrase)
-    return phrase if any(is_speaker_token(t) for t in phrase) else []
-
-
 def is_cue(tok: Token, toks: list[Token], k: int, forms: frozenset[str] = CUE_FORMS) -> bool:
     """A reporting verb: lower case ("States" is no cue) and not used as a noun or adjective ("the claimed")."""
     if tok.lower == "according":
         return k + 1 < len(toks) and toks[k + 1].lower == "to"
-    after_determiner = k > 0 and toks[k - 1].lower in DETERMINERS
-    return tok.text[:1].islower() and tok.lower in forms and not after_determiner
+    if not tok.text[:1].islower():
+        return False
+    known = tok.lower in forms or (forms is not EVALUATIVE_FORMS and _phrasal(toks, k))
+    return known and not (k > 0 and toks[k - 1].lower in DETERMINERS)
 
 
 def cue_span(toks: list[Token], k: int) -> tuple[int, int]:
-    last = k + 1 if toks[k].lower == "according" else k
-    return toks[k].start, toks[last].end
+    two_words = toks[k].lower == "according" or _phrasal(toks, k)
+    return toks[k].start, toks[k + 1 if two_words else k].end
 
 
-def sentence_subject(text: str, toks: list[Token]) -> list[Token]:
-    """A name or role phrase opening the sentence ("Russian Chief of General Staff Valery Gerasimov")."""
-    for i in range(min(len(toks), 3)):
-        if toks[i].lower in PRONOUNS - {"it", "who", "you"}:
-            return [toks[i]]
-        phrase = speaker_after(text, toks, i)
-        if phrase:
-            return phrase
-        if toks[i].lower not in NON_NAME_CAPS:
-            break
-    return []
+# Reporting verbs of two words: '"…," he went on', 'as Cornyn put it:', '"…," Trump shot back'.
+PHRASAL_CUES = frozenset(
+    (
+        "went on",
+        "goes on",
+        "go on",
+        "put it",
+        "puts it",
+        "shot back",
+        "fired back",
+        "fires back",
+        "shoots back",
+    )
+)
+
+
+_PHRASAL_FIRST = frozenset(cue.split()[0] for cue in PHRASAL_CUES)
+
+
+def _phrasal(toks: list[Token], k: int) -> bool:
+    if toks[k].lower not in _PHRASAL_FIRST or k + 1 >= len(toks):
+        return False
+    return f"{toks[k].lower} {toks[k + 1].lower}" in PHRASAL_CUES

@@ -54,7 +54,7 @@ def test_kursk_chief_of_staff_direct_with_nested_single_quotes(
     kursk: tuple[str, list[ExtractedQuote]],
 ) -> None:
     q = _find(kursk[1], "Statements by the enemy leadership about the 'defeat' of the Ukrainian troops")
-    assert q.text.endswith("nothing more than propaganda tricks,")
+    assert q.text.endswith("nothing more than propaganda tricks")
     assert (q.speaker, q.kind) == ("Ukraine’s chief of staff", "direct")
 
 
@@ -91,13 +91,13 @@ def test_kursk_kremlin(kursk: tuple[str, list[ExtractedQuote]]) -> None:
 
 def test_said_x() -> None:
     q = _one('"We will win," said Mr Smith.')
-    assert (q.text, q.speaker, q.cue, q.kind, q.start) == ("We will win,", "Mr Smith", "said", "direct", 1)
+    assert (q.text, q.speaker, q.cue, q.kind, q.start) == ("We will win", "Mr Smith", "said", "direct", 1)
     assert (q.speaker_start, q.speaker_end) == (20, 28)
 
 
 def test_x_said_with_curly_quotes() -> None:
     q = _one("“We will win,” Mr Smith said.")
-    assert (q.text, q.speaker, q.cue, q.start, q.end) == ("We will win,", "Mr Smith", "said", 1, 13)
+    assert (q.text, q.speaker, q.cue, q.start, q.end) == ("We will win", "Mr Smith", "said", 1, 12)
 
 
 def test_told_takes_the_subject_not_the_listener() -> None:
@@ -124,7 +124,7 @@ def test_quote_over_several_paragraphs() -> None:
 
 def test_nested_single_quotes_stay_inside() -> None:
     q = _one("\"He called it 'a disaster' today,\" Ms Jones said.")
-    assert (q.text, q.speaker) == ("He called it 'a disaster' today,", "Ms Jones")
+    assert (q.text, q.speaker) == ("He called it 'a disaster' today", "Ms Jones")
 
 
 def test_pronoun_resolves_to_last_named_speaker() -> None:
@@ -174,3 +174,126 @@ def test_unattributed_quote_keeps_speaker_none() -> None:
 def test_rejects_non_string() -> None:
     with pytest.raises(TypeError, match="expects the article as a str, got list"):
         extract_quotes(["not", "a", "string"])  # type: ignore[arg-type]
+
+
+# Trimming the reporting sentence's punctuation
+
+
+def test_trailing_comma_belongs_to_the_reporting_sentence(kursk: tuple[str, list[ExtractedQuote]]) -> None:
+    q = _find(kursk[1], "The Kyiv regime’s adventure has completely failed")
+    assert q.text == "The Kyiv regime’s adventure has completely failed"
+    assert kursk[0][q.end : q.end + 2] == ",”"
+
+
+@pytest.mark.parametrize(
+    ("text", "quote"),
+    [
+        ('"Will we win?" Mr Smith asked.', "Will we win?"),
+        ('"We will win!" Mr Smith said.', "We will win!"),
+        ('Mr Smith said: "We will win."', "We will win."),
+        ('"We will win —" Mr Smith said, before he was cut off.', "We will win"),
+    ],
+)
+def test_a_quotes_own_punctuation_stays(text: str, quote: str) -> None:
+    assert _one(text).text == quote
+
+
+# Speaker patterns
+
+
+def _speaker(text: str, fragment: str) -> ExtractedQuote:
+    quotes = extract_quotes(text)
+    _check_offsets(text, quotes)
+    return _find(quotes, fragment)
+
+
+def test_signature_after_a_dash() -> None:
+    text = "“He is trying to divide our communities.” ― Carlos Raúl\n“The most unqualified child.” ― Francisco Herrero."
+    assert _speaker(text, "divide our").speaker == "Carlos Raúl"
+    q = _speaker(text, "unqualified")
+    assert (q.speaker, q.cue) == ("Francisco Herrero", None)
+
+
+def test_speaker_between_quote_and_cue_with_an_appositive() -> None:
+    text = '"It is an invasion," Scott Pruitt, the attorney general of Oklahoma, said at a Washington event.'
+    assert _one(text).speaker == "Scott Pruitt"
+
+
+def test_speaker_description_between_quote_and_cue() -> None:
+    q = _one("“If he thinks that makes him smart,” a narrator in the Clinton ad asks.")
+    assert (q.speaker, q.cue) == ("a narrator in the Clinton ad", "asks")
+
+
+def test_appositive_subject_is_not_replaced_by_the_clause_after_said() -> None:
+    text = 'Tad Devine, Sanders\' senior media adviser, said Republicans are engaged in misguided "mischief."'
+    assert _one(text).speaker == "Tad Devine"
+
+
+def test_inverted_speaker_inside_the_sentence() -> None:
+    text = 'The paradox of Nancy, says Carl Anthony, historian at the library, is that she was "one of the most powerful first ladies."'
+    assert _speaker(text, "most powerful").speaker == "Carl Anthony"
+
+
+def test_relative_pronoun_resolves_to_its_antecedent() -> None:
+    text = 'The talks were led by Gov. Chris Christie, who called the mayor a "liar" on Friday.'
+    q = _speaker(text, "liar")
+    assert q.speaker == "Gov. Chris Christie"
+    assert text[q.mention_start : q.mention_end] == "who"
+
+
+def test_object_of_the_subject_does_not_speak_for_a_participle_cue() -> None:
+    text = 'On Saturday, Trump issued a statement saying that Scalia was "a remarkable person and a brilliant justice."'
+    assert _speaker(text, "remarkable").speaker == "Trump"
+
+
+def test_introductory_phrase_is_skipped_to_find_the_subject() -> None:
+    text = 'In a statement released Thursday, Rep. Hakeem Jeffries reacted to the news, saying: "The killer should be in prison."'
+    assert _speaker(text, "killer").speaker == "Rep. Hakeem Jeffries"
+
+
+def test_dates_are_not_speakers() -> None:
+    text = 'Trump unleashed a series of tweets early Friday saying that Clinton used Machado "as a paragon of virtue."'
+    assert _speaker(text, "paragon").speaker == "Trump"
+
+
+def test_dateline_is_not_the_subject() -> None:
+    text = 'WASHINGTON — Sen. Chuck Grassley on Wednesday downplayed the attack and said it was "a wise Latina" moment.'
+    assert _speaker(text, "wise Latina").speaker == "Sen. Chuck Grassley"
+
+
+def test_contracted_pronoun_is_resolved() -> None:
+    text = (
+        'Mr Smith said the vote was close. He’s claiming that fraud is "a big, big problem in this country."'
+    )
+    q = _speaker(text, "big problem")
+    assert q.speaker == "Mr Smith"
+    assert text[q.mention_start : q.mention_end] == "He’s"
+
+
+def test_she_resolves_to_the_last_female_speaker() -> None:
+    text = 'Hillary Clinton said she would win. Donald Trump said he would win. "We are ready," she said.'
+    assert _speaker(text, "We are ready").speaker == "Hillary Clinton"
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "cue"),
+    [
+        ('Mr Smith said hello. "Honestly," he went on, "we may be on the brink."', "Mr Smith", "went on"),
+        (
+            'As John Cornyn, the No. 2 in the GOP leadership, put it: "This will not happen."',
+            "John Cornyn",
+            "put it",
+        ),
+        ('"Go back to Univision," Trump barked.', "Trump", "barked"),
+        ('"Denver," Chris Christie answered.', "Chris Christie", "answered"),
+    ],
+)
+def test_more_reporting_verbs(text: str, speaker: str, cue: str) -> None:
+    q = [q for q in extract_quotes(text) if q.kind == "direct"][0]
+    assert (q.speaker, q.cue) == (speaker, cue)
+
+
+def test_signature_on_its_own_line_with_a_hyphen() -> None:
+    text = '"She never quits."\n\n-President Obama, tweeting after the speech.'
+    q = _one(text)
+    assert (q.speaker, q.cue) == ("President Obama", None)

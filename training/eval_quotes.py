@@ -16,6 +16,7 @@ from training.external.polnear import SPLITS, Article, Attribution, load_polnear
 
 THRESHOLDS = (0.3, 0.8)
 QUOTE_MARK = re.compile(r"[\"“”]")
+OPEN_MARKS, CLOSE_MARKS = '"“', '"”'
 _PRONOUNS = frozenset(["he", "she", "they", "i", "we", "it", "you", "who", "his", "her", "their"])
 _DROP = frozenset(
     ["the", "a", "an", "mr", "mrs", "ms", "dr", "sen", "senator", "rep", "gov", "president", "former"]
@@ -85,18 +86,33 @@ def _gold_item(att: Attribution) -> Item:
     return Item(chars, span, source.text if source else None)
 
 
-def content_span(q: ExtractedQuote) -> tuple[int, int]:
-    """The span compared with gold content: the quote for direct and indirect speech; for a partial
-    quote, the reported clause that holds it (after its cue, or before it when the cue follows)."""
+def quotation_span(text: str, q: ExtractedQuote) -> tuple[int, int]:
+    """A quote as printed: its words plus the quotation marks around them and the punctuation the
+    extractor trims from its end ('“It failed,”'), which PolNeAR's content spans include."""
+    start, end = q.start, q.end
+    if q.kind == "indirect":
+        return start, end
+    closing = end + len(text[end:]) - len(text[end:].lstrip(",;:—–- "))
+    if text[closing : closing + 1] and text[closing] in CLOSE_MARKS:
+        end = closing + 1
+    if start > 0 and text[start - 1] in OPEN_MARKS:
+        start -= 1
+    return start, end
+
+
+def content_span(text: str, q: ExtractedQuote) -> tuple[int, int]:
+    """The span compared with gold content: the quotation for direct speech, the clause for indirect
+    speech; for a partial quote, the reported clause that holds it (after its cue, or before it when
+    the cue follows)."""
     if q.kind != "partial" or q.cue_start is None or q.cue_end is None:
-        return q.start, q.end
+        return quotation_span(text, q)
     if q.cue_end <= q.start:
         return q.cue_end, max(q.end, q.context_end)
     return min(q.start, q.context_start), max(q.end, q.cue_start)
 
 
 def predicted_items(
-    quotes: list[ExtractedQuote], kinds: tuple[str, ...]
+    text: str, quotes: list[ExtractedQuote], kinds: tuple[str, ...]
 ) -> list[tuple[Item, frozenset[int]]]:
     """Group quotes sharing one cue (`"A," he said, "B."`) into one prediction, as PolNeAR does."""
     groups: dict[object, list[ExtractedQuote]] = {}
@@ -105,7 +121,7 @@ def predicted_items(
             groups.setdefault(q.cue_start if q.cue_start is not None else ("solo", i), []).append(q)
     items = []
     for group in groups.values():
-        chars = frozenset(i for q in group for i in range(*content_span(q)))
+        chars = frozenset(i for q in group for i in range(*content_span(text, q)))
         q = group[0]
         span = range(q.speaker_start, q.speaker_end) if q.speaker_start is not None else range(0)
         mention = range(q.mention_start, q.mention_end) if q.mention_start is not None else range(0)
@@ -148,7 +164,7 @@ def evaluate(split: str) -> dict:
     results: dict = {"split": split, "articles": len(articles), "annotator": "first in sorted order"}
     for name, (description, kinds) in GOLD_SETS.items():
         pairs = [
-            (gold_items(a, name), predicted_items(p, kinds))
+            (gold_items(a, name), predicted_items(a.text, p, kinds))
             for a, p in zip(articles, predictions, strict=True)
         ]
         results[name] = {

@@ -1,0 +1,311 @@
+"""Speaker phrases next to a reporting verb, and the speaker a cue attributes its words to."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from stance._quote_rules import (
+    ADVERBS,
+    CONNECTORS,
+    CUE_FORMS,
+    DESCRIBERS,
+    DETERMINERS,
+    FEMALE_MARKERS,
+    FUNCTION_WORDS,
+    INTRO_WORDS,
+    INVERSION_FORMS,
+    LISTENER_FORMS,
+    MALE_MARKERS,
+    NON_NAME_CAPS,
+    PERSONAL_PRONOUNS,
+    PHRASE_LINKS,
+    PRONOUNS,
+    RELATIVES,
+    ROLE_WORDS,
+    TIME_WORDS,
+    Token,
+    cue_span,
+)
+
+
+def is_name_token(token: Token) -> bool:
+    word = token.text
+    participle = len(word) > 5 and word.endswith(("ing", "ed"))  # "Reached by POLITICO", "Speaking to"
+    time = token.lower in TIME_WORDS or token.lower.split("-")[0] in TIME_WORDS  # "Friday", "Twenty-two"
+    return word[:1].isupper() and token.lower not in NON_NAME_CAPS and not participle and not time
+
+
+def is_speaker_token(token: Token) -> bool:
+    return is_name_token(token) or token.lower in ROLE_WORDS or token.lower.rstrip("'’s") in ROLE_WORDS
+
+
+def trim_phrase(phrase: list[Token]) -> list[Token]:
+    """Drop connectors at either end of a speaker phrase ("of the minister" -> "the minister")."""
+    while phrase and phrase[-1].lower in CONNECTORS | DETERMINERS:
+        phrase = phrase[:-1]
+    while phrase and phrase[0].lower in CONNECTORS - {"the"}:
+        phrase = phrase[1:]
+    return phrase
+
+
+def speaker_before(text: str, toks: list[Token], i: int) -> list[Token]:
+    """The speaker phrase that ends just before toks[i] (skipping adverbs, auxiliaries, a parenthesis)."""
+    j = i - 1
+    while j >= 0 and i - j <= 3 and (toks[j].lower in ADVERBS or toks[j].lower.endswith("ly")):
+        j -= 1
+    if (
+        j >= 0 and text[toks[j].end : toks[j + 1].start].strip(" .,") == ")"
+    ):  # "Sen. Marco Rubio (R-Fla.) said"
+        opening = text.rfind("(", 0, toks[j].start)
+        while j >= 0 and toks[j].start > opening:
+            j -= 1
+    phrase: list[Token] = []
+    while j >= 0:
+        tok = toks[j]
+        gap = text[tok.end : (phrase[0].start if phrase else toks[j + 1].start)]
+        if gap.strip(" ") and not (gap.strip() in ("'s", "’s") and phrase) and gap.strip(" (") != "":
+            break
+        if not phrase and (tok.stem in PRONOUNS or tok.lower in RELATIVES):
+            return [tok]
+        if is_speaker_token(tok) or (phrase and (tok.lower in CONNECTORS or tok.text[:1].isdigit())):
+            phrase.insert(0, tok)
+        elif phrase and tok.lower in DETERMINERS:
+            phrase.insert(0, tok)
+            break
+        else:
+            break
+        j -= 1
+    phrase = trim_phrase(phrase)
+    if (
+        not phrase
+        and j >= 0
+        and not text[toks[j].end : toks[i].start].strip(" ")
+        and toks[i].lower[-3:] != "ing"
+    ):
+        phrase = _described(text, toks, j)
+    return (
+        phrase
+        if any(is_speaker_token(t) for t in phrase) or phrase[:1] and phrase[0].lower in DESCRIBERS
+        else []
+    )
+
+
+def _described(text: str, toks: list[Token], j: int) -> list[Token]:
+    """ "the billionaire business mogul [said]", "the GOP front-runner", "the ad’s narrator": a determiner
+    and up to four words ending in a lower-case noun."""
+    if not toks[j].text.islower():
+        return []
+    for d in range(j, max(-1, j - 5), -1):
+        words = toks[d : j + 1]
+        if any(text[a.end : b.start].strip(" ") for a, b in zip(words, words[1:], strict=False)):
+            return []
+        if toks[d].lower in DESCRIBERS and d < j:
+            banned = CUE_FORMS | ADVERBS | FUNCTION_WORDS | TIME_WORDS
+            if all(_WORDLIKE.fullmatch(t.text) and t.lower not in banned for t in words[1:]):
+                return words
+            return []
+    return []
+
+
+_WORDLIKE = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+-[a-z-]+")
+
+
+def speaker_after(text: str, toks: list[Token], i: int) -> list[Token]:
+    """The speaker phrase that starts at toks[i] ("said [the minister]", "said [pollster Frank Luntz]")."""
+    phrase: list[Token] = []
+    for j in range(i, len(toks)):
+        tok = toks[j]
+        if phrase and text[phrase[-1].end : tok.start].strip(" "):
+            break
+        if not phrase and tok.stem in PRONOUNS - {"it", "who"}:
+            return [tok]
+        ahead = toks[j + 1 : j + 3]
+        descriptor = not tok.text[:1].isupper() and any(is_name_token(t) for t in ahead) and len(phrase) < 3
+        opener = not phrase and tok.lower in DETERMINERS - {"that"}  # "said that …" opens a clause
+        if is_speaker_token(tok) or tok.lower in CONNECTORS or opener:
+            phrase.append(tok)
+        elif (
+            descriptor
+            and _WORDLIKE.fullmatch(tok.text)
+            and tok.lower not in CUE_FORMS | ADVERBS | FUNCTION_WORDS
+        ):
+            phrase.append(tok)  # "pollster Frank Luntz", "Texas delegate Bill Eastland"
+        else:
+            break
+    phrase = trim_phrase(phrase)
+    return phrase if any(is_speaker_token(t) for t in phrase) else []
+
+
+def _subject_start(text: str, toks: list[Token]) -> int:
+    """Index of the first token after a dateline ("WASHINGTON —") or an introductory phrase that ends at
+    a comma ("In a statement released Thursday, …", "On Tuesday, …", "Like Corker, …")."""
+    if (
+        len(toks) > 1
+        and toks[0].text.isupper()
+        and text[toks[0].end : toks[1].start].strip(" ,(")[:1] in "—–-"
+    ):
+        return 1
+    if not toks or toks[0].lower not in INTRO_WORDS:
+        return 0
+    commas = [i for i in range(1, min(len(toks), 16)) if "," in text[toks[i - 1].end : toks[i].start]]
+    for i in commas:  # "Speaking in Salem, New Hampshire, Trump said": skip list items and places
+        phrase = speaker_after(text, toks, i)
+        if phrase and not _followed_by_comma(text, phrase):
+            return i
+    return commas[0] if commas else 0
+
+
+def _followed_by_comma(text: str, phrase: list[Token]) -> bool:
+    return text[phrase[-1].end : phrase[-1].end + 2].strip()[:1] == ","
+
+
+def _ends_clause(text: str, phrase: list[Token]) -> bool:
+    """ "says Carl Anthony, historian" / "said Mr Smith." and not "said Republicans are …"."""
+    rest = text[phrase[-1].end : phrase[-1].end + 3].lstrip(" )")
+    return not rest or rest[0] in ",.;:!?—–\n"
+
+
+def sentence_subject(text: str, toks: list[Token]) -> list[Token]:
+    """A name or role phrase opening the sentence ("Russian Chief of General Staff Valery Gerasimov")."""
+    first = _subject_start(text, toks)
+    for i in range(first, min(len(toks), first + 3)):
+        if toks[i].stem in PRONOUNS - {"it", "who", "you"}:
+            return [toks[i]]
+        phrase = speaker_after(text, toks, i)
+        if phrase:
+            return phrase
+        if toks[i].lower not in NON_NAME_CAPS:
+            break
+    return []
+
+
+def phrase_before_cue(text: str, toks: list[Token], k: int) -> list[Token]:
+    """The words between a closing quote and its cue toks[k], up to an appositive or adverb:
+    '"…," a narrator in the Clinton ad asks', '"…," Scott Pruitt, the attorney general, said'."""
+    phrase: list[Token] = []
+    for tok in toks[:k]:
+        if phrase and text[phrase[-1].end : tok.start].strip(" "):
+            break  # a comma, dash or bracket opens an appositive
+        function = tok.lower in FUNCTION_WORDS - PHRASE_LINKS - DESCRIBERS
+        if tok.lower in RELATIVES | ADVERBS | CUE_FORMS | TIME_WORDS or function or tok.lower.endswith("ly"):
+            break
+        phrase.append(tok)
+    rest = toks[len(phrase) : k]
+    if (
+        not phrase
+        or len(phrase) > 10
+        or not (is_speaker_token(phrase[0]) or phrase[0].stem in PRONOUNS or phrase[0].lower in DESCRIBERS)
+    ):
+        return []
+    appositive = rest and text[phrase[-1].end : rest[0].start].strip(" ")[:1] in (",", "—", "–", "(")
+    if rest and not appositive and not all(t.lower in ADVERBS or t.lower.endswith("ly") for t in rest):
+        return []
+    return trim_phrase(phrase)
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """The words naming the speaker beside a cue (possibly "he" or "who"), the cue's span, and the named
+    speaker those words stand for when the cue's own sentence tells ("X, who said" -> X)."""
+
+    speaker: list[Token]
+    cue: tuple[int, int] | None
+    named: list[Token] | None = None
+
+
+def antecedent(text: str, toks: list[Token], j: int) -> list[Token]:
+    """The phrase a relative pronoun toks[j] refers to: "Gov. Chris Christie, who" -> Gov. Chris Christie."""
+    if j == 0 or text[toks[j - 1].end : toks[j].start].strip(" ,"):
+        return []
+    phrase = speaker_before(text, toks[:j] + [Token("", toks[j - 1].end, toks[j - 1].end)], j)
+    return [t for t in phrase if t.lower not in RELATIVES]
+
+
+def attribute_at(text: str, toks: list[Token], k: int, subject: list[Token]) -> Attribution:
+    """Speaker of the cue toks[k]: subject before it, the phrase after it ("said X"), or the sentence subject."""
+    cue = cue_span(toks, k)
+    if toks[k].lower == "according":
+        return Attribution(speaker_after(text, toks, k + 2), cue)
+    before = speaker_before(text, toks, k)
+    if before and before[0].lower in RELATIVES:
+        j = toks.index(before[0])
+        return Attribution(before, cue, antecedent(text, toks, j) or None)
+    participle = toks[k].lower.endswith("ing")
+    if (
+        participle
+        and before
+        and subject
+        and before[0].start > subject[-1].end
+        and before[0].lower in DETERMINERS
+    ):
+        return Attribution(subject, cue)  # "Trump issued a statement saying …": the subject speaks
+    if before:
+        return Attribution(before, cue)
+    gap = text[toks[k - 1].end : toks[k].start] if k else ""
+    after = speaker_after(text, toks, k + 1) if toks[k].lower in INVERSION_FORMS - LISTENER_FORMS else []
+    if after and after[-1].text.endswith(("'s", "’s")):
+        after = []  # "disputed Russia's claim": a possessive starts the object, not the speaker
+    if after and (k > 0 and gap.strip(" ,\"”’'—–-")):
+        after = []
+    if after and _ends_clause(text, after):
+        return Attribution(after, cue)  # '"…," said Mr Smith.' / "The paradox, says Carl Anthony, is …"
+    appositive = subject and _followed_by_comma(text, subject) and subject[-1].end < toks[k].start
+    if appositive and "," in gap and not any(m in gap for m in '"”'):
+        return Attribution(subject, cue)  # "Tad Devine, Sanders' senior media adviser, said …"
+    if after and after[0].stem not in PRONOUNS:  # "said he had …" starts the reported clause
+        return Attribution(after, cue)
+    return Attribution(subject, cue)
+
+
+def is_bare_role(phrase: list[Token]) -> bool:
+    return all(t.lower in ROLE_WORDS | DETERMINERS | CONNECTORS for t in phrase)
+
+
+class Mentions:
+    """The named speakers of an article's cues in text order, to resolve "he" or "the minister" against."""
+
+    def __init__(self) -> None:
+        self.items: list[list[Token]] = []
+
+    def add(self, phrase: list[Token]) -> None:
+        bisect.insort(self.items, phrase, key=lambda p: p[0].start)
+
+    def last(self, pos: int) -> list[Token]:
+        """The last named speaker before pos (news keeps quoting whoever it last named), or []."""
+        earlier = self.before(pos)
+        return earlier[0] if earlier else []
+
+    def before(self, pos: int) -> list[list[Token]]:
+        return [m for m in self.items if m[0].start < pos][::-1]
+
+    def resolve(self, phrase: list[Token]) -> list[Token]:
+        """Replace a pronoun or a bare role ("the minister") by the last named speaker that fits."""
+        if not phrase:
+            return phrase
+        first, earlier = phrase[0].stem, self.before(phrase[0].start)
+        named = [m for m in earlier if not is_bare_role(m)]
+        if first in PERSONAL_PRONOUNS:
+            wanted = "female" if first == "she" else "male"
+            fits = [m for m in named if gender(m) == wanted] + [m for m in named if gender(m) is None]
+            fits.sort(key=lambda m: -m[0].start)  # the nearest fitting mention, a known gender first on ties
+            return fits[0] if fits else phrase
+        if first in PRONOUNS:
+            return phrase
+        if is_bare_role(phrase):
+            head = phrase[-1].lower
+            for mention in named:
+                if head in (t.lower for t in mention):
+                    return mention
+        return phrase
+
+
+def gender(phrase: list[Token]) -> str | None:
+    """ "female" or "male" from the first title or first name in the phrase that tells, else None."""
+    for tok in phrase:
+        if tok.stem in FEMALE_MARKERS:
+            return "female"
+        if tok.stem in MALE_MARKERS:
+            return "male"
+    return None

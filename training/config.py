@@ -29,6 +29,7 @@ class TrainConfig:
     batch_size: int = 16
     eval_batch_size: int = 64
     lr: float = 1e-4
+    head_lr: float | None = None  # learning rate of the three heads; None = lr
     weight_decay: float = 0.01
     warmup: float = 0.1
     dropout: float = 0.1

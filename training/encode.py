@@ -69,3 +69,20 @@ def collate(batch: list[dict[str, Any]], pad_id: int) -> dict[str, torch.Tensor]
         "tags": tags,
         "tag_mask": tag_mask,
     }
+
+
+def length_grouped_batches(
+    features: list[dict[str, Any]], batch_size: int, generator: torch.Generator
+) -> list[list[int]]:
+    """Shuffled batches of similar length (like HF's group_by_length): far less padding, same randomness.
+
+    Indices are shuffled, cut into megabatches of 50 batches, sorted by length inside each megabatch,
+    split into batches, and the batch order is shuffled again.
+    """
+    order = torch.randperm(len(features), generator=generator).tolist()
+    mega = batch_size * 50
+    batches = []
+    for m in range(0, len(order), mega):
+        chunk = sorted(order[m : m + mega], key=lambda i: len(features[i]["input_ids"]))
+        batches += [chunk[b : b + batch_size] for b in range(0, len(chunk), batch_size)]
+    return [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]

@@ -60,7 +60,7 @@ def train_minilm(config: TrainConfig, splits: Splits, tracker: Any, out_dir: Pat
 
     from stance.labels import STANCES, TECHNIQUES
     from stance.model import ModelMeta, base_encoder_path, build_model, save_model
-    from training.encode import collate, encode
+    from training.encode import collate, encode, length_grouped_batches
     from training.losses import MultiTaskLoss
 
     encoder_path = Path(config.encoder) if config.encoder else base_encoder_path()
@@ -70,7 +70,12 @@ def train_minilm(config: TrainConfig, splits: Splits, tracker: Any, out_dir: Pat
     pad = tokenizer.pad_token_id
     n_per_epoch = len(splits.epoch_train(config, 0))
     steps = config.epochs * -(-n_per_epoch // config.batch_size)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    heads = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
+    groups = [
+        {"params": list(model.encoder.parameters()), "lr": config.lr},
+        {"params": heads, "lr": config.head_lr or config.lr},
+    ]
+    optimizer = torch.optim.AdamW(groups, weight_decay=config.weight_decay)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup * steps), steps)
     dev_features = encode(splits.dev, tokenizer, config.max_length)
     best, best_score, bad_epochs, step = None, -1.0, 0, 0
@@ -78,16 +83,11 @@ def train_minilm(config: TrainConfig, splits: Splits, tracker: Any, out_dir: Pat
         model.train()
         features = encode(splits.epoch_train(config, epoch), tokenizer, config.max_length)
         gen = torch.Generator().manual_seed(config.seed + epoch)
-        loader = DataLoader(
-            features,
-            batch_size=config.batch_size,
-            shuffle=True,
-            generator=gen,
-            collate_fn=lambda b: collate(b, pad),
-        )
+        batches = length_grouped_batches(features, config.batch_size, gen)
+        loader = DataLoader(features, batch_sampler=batches, collate_fn=lambda b: collate(b, pad))
         total, t0 = 0.0, time.time()
         bar = tqdm(loader, desc=f"epoch {epoch}/{config.epochs}", leave=False, disable=None)
-        for batch in bar:
+        for i, batch in enumerate(bar, 1):
             out = model(batch["input_ids"], batch["attention_mask"])
             loss, parts = loss_fn(out, batch)
             loss.backward()
@@ -98,6 +98,15 @@ def train_minilm(config: TrainConfig, splits: Splits, tracker: Any, out_dir: Pat
             total += loss.item()
             step += 1
             bar.set_postfix(loss=f"{loss.item():.3f}")
+            if bar.disable and step % 100 == 0:  # no progress bar (not a terminal): a log line instead
+                seen = sum(len(b) for b in batches[:i])
+                log.info(
+                    "epoch %d  step %d  loss %.4f  (%.0f examples/s)",
+                    epoch,
+                    step,
+                    loss.item(),
+                    seen / (time.time() - t0),
+                )
         dev = _dev_scores(model, dev_features, config, pad)
         score = dev.get("stance_macro_f1", 0.0) + dev.get("rhetoric_micro_f1", 0.0)
         epoch_metrics = {"train/loss": total / max(1, len(loader)), **{f"dev/{k}": v for k, v in dev.items()}}

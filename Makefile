@@ -19,13 +19,13 @@ export TOKENIZERS_PARALLELISM := false
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-setup: $(STAMP)  ## create .venv with the runtime, train and dev extras (pinned by constraints.txt)
+setup: $(STAMP)  ## create .venv with the runtime, train and dev extras (pinned by requirements.lock)
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -c constraints.txt -e '.[train,dev,bench]'
+	$(PY) -m pip install -q -c requirements.lock -e '.[train,dev,bench]'
 	@touch $(STAMP)
 
 train: $(STAMP)  ## train the default model (CONFIG=configs/x.yaml ARGS="--epochs 2" to change)

@@ -21,7 +21,7 @@ _SPEECH = _words(
     contend explain estimate reveal recount describe dispute reject tout urge demand proclaim mutter
     whisper scream write wonder muse point complain grumble thunder retort interject elaborate
     clarify answer bark remember chant echo snap exclaim gush scoff sigh sneer laugh chuckle plead opine
-    speculate assure threaten vent fume rail marvel"""
+    speculate assure threaten vent fume rail marvel confess repeat"""
 )
 _EVALUATIVE = _words(
     """call praise criticize criticise accuse slam blast dismiss mock hail decry condemn label brand
@@ -64,9 +64,20 @@ BARE_CLAUSE_FORMS = frozenset(_forms("say") + _forms("tell") + _forms("add") + _
 # Verbs that may come before their speaker: '"…," said Mr Smith'.
 INVERSION_FORMS = frozenset(
     form
-    for lemma in _words("say add ask write continue explain note recall reply respond tell")
+    for lemma in _words(
+        "say add ask write continue explain note recall reply respond tell state tweet post declare agree opine "
+        "muse remember"
+    )
     for form in _forms(lemma)[:3]
+) | {"read", "reads"}
+# What a sign, letter or headline "says": a cue only right beside a quote ('"…," it read', 'The sign reads:').
+SIGN_FORMS = frozenset(_words("read reads reading"))
+# Auxiliaries after "said X": X is the subject of the reported clause ("said the senator can …"), not the
+# speaker.
+AUXILIARIES = frozenset(
+    _words("is are was were will would can could should must may might has have had does did")
 )
+QUANTIFIERS = frozenset(_words("one another some many several two three"))
 LISTENER_FORMS = frozenset(_forms("tell") + _forms("ask") + _forms("urge") + _forms("warn"))
 
 PRONOUNS = frozenset(_words("he she they i we it you who"))
@@ -162,8 +173,6 @@ FUNCTION_WORDS = frozenset(
 DESCRIBERS = frozenset(_words("the a an one another his her their its"))
 
 
-OPEN_MARKS = '"“'
-CLOSE_MARKS = '"”'
 WORD = re.compile(r"[A-Za-z][\w'’.-]*|\d[\w,.]*")
 
 
@@ -194,82 +203,6 @@ def tokens(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     return out
 
 
-# A sentence ends at . ! ? (optionally followed by closing quotes or brackets) and white space, unless
-# the dot closes an abbreviation or an initial; a line break always ends a sentence.
-_SENT_END = re.compile(r"[.!?][\"”’)]*\s+|\n+")
-_ABBREV = re.compile(
-    r"(?:\b(?:Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Gen|Col|Lt|St|Jr|Sr|Prof|No|U\.S|U\.K|Inc|Corp|Co|vs|[A-Z])\.)$"
-)
-
-
-def sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) offsets of the sentences of text, end exclusive and without trailing space."""
-    spans, start = [], 0
-    for match in _SENT_END.finditer(text):
-        if "\n" not in match.group() and _ABBREV.search(text, max(0, match.start() - 6), match.start() + 1):
-            continue
-        end = match.end() - (len(match.group()) - len(match.group().rstrip()))
-        if text[start:end].strip():
-            spans.append((start, end))
-        start = match.end()
-    if text[start:].strip():
-        spans.append((start, len(text.rstrip())))
-    return spans
-
-
-def has_break(text: str, start: int, end: int) -> bool:
-    """True when text[start:end] ends a sentence or opens another quote (abbreviation dots do not)."""
-    for match in re.finditer(r"[.!?\n\"“”]", text[start:end]):
-        pos = start + match.start()
-        if match.group() != ".":
-            return True
-        if _ABBREV.search(text, max(0, pos - 6), pos + 1) or text[pos + 1 : pos + 2] in (")", ","):
-            continue
-        return True
-    return False
-
-
-def quote_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the text inside double quotes, joining quotes that run over several paragraphs.
-
-    A quote left open at a paragraph break continues when the next paragraph opens with a quote mark
-    (the newspaper convention); otherwise it is closed at the end of its paragraph.
-    """
-    spans: list[tuple[int, int]] = []
-    open_at: int | None = None
-    for match in re.finditer(r"[\"“”]|\n", text):
-        char, pos = match.group(), match.start()
-        if open_at is None:
-            if char in OPEN_MARKS:
-                open_at = pos
-            continue
-        if char == "\n":
-            rest = text[pos:].lstrip()
-            if rest[:1] in OPEN_MARKS and rest[:1]:
-                continue  # the next paragraph's opening mark continues this quote
-            spans.append((open_at + 1, pos))
-            open_at = None
-            continue
-        paragraph_start = text[:pos].rstrip(" \t").endswith("\n")
-        if paragraph_start and "\n" in text[open_at:pos]:
-            continue  # continuation mark of a multi-paragraph quote
-        if char == "“":
-            open_at = pos  # an unclosed curly quote: start again here
-            continue
-        spans.append((open_at + 1, pos))
-        open_at = None
-    if open_at is not None:
-        spans.append((open_at + 1, len(text)))
-    trimmed = []
-    for start, end in spans:
-        inner = text[start:end]
-        left = len(inner) - len(inner.lstrip())
-        right = len(inner.rstrip())
-        if right > left:
-            trimmed.append((start + left, start + right))
-    return trimmed
-
-
 def is_cue(tok: Token, toks: list[Token], k: int, forms: frozenset[str] = CUE_FORMS) -> bool:
     """A reporting verb: lower case ("States" is no cue) and not used as a noun or adjective ("the claimed")."""
     if tok.lower == "according":
@@ -277,7 +210,8 @@ def is_cue(tok: Token, toks: list[Token], k: int, forms: frozenset[str] = CUE_FO
     if not tok.text[:1].islower():
         return False
     known = tok.lower in forms or (forms is not EVALUATIVE_FORMS and _phrasal(toks, k))
-    return known and not (k > 0 and toks[k - 1].lower in DETERMINERS)
+    noun = k > 0 and toks[k - 1].lower in DETERMINERS and toks[k].start - toks[k - 1].end <= 1
+    return known and not noun  # "the claimed", but not "…larger than that, said X'
 
 
 def cue_span(toks: list[Token], k: int) -> tuple[int, int]:

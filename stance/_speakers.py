@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass
 
 from stance._quote_rules import (
     ADVERBS,
+    AUXILIARIES,
     CONNECTORS,
     CUE_FORMS,
     DESCRIBERS,
     DETERMINERS,
-    FEMALE_MARKERS,
     FUNCTION_WORDS,
     INTRO_WORDS,
     INVERSION_FORMS,
     LISTENER_FORMS,
-    MALE_MARKERS,
     NON_NAME_CAPS,
-    PERSONAL_PRONOUNS,
     PHRASE_LINKS,
     PRONOUNS,
+    QUANTIFIERS,
     RELATIVES,
     ROLE_WORDS,
     TIME_WORDS,
@@ -69,7 +67,11 @@ def speaker_before(text: str, toks: list[Token], i: int) -> list[Token]:
             break
         if not phrase and (tok.stem in PRONOUNS or tok.lower in RELATIVES):
             return [tok]
-        if is_speaker_token(tok) or (phrase and (tok.lower in CONNECTORS or tok.text[:1].isdigit())):
+        if (
+            is_speaker_token(tok)
+            or _surname(tok, j == i - 1)
+            or (phrase and (tok.lower in CONNECTORS or tok.text[:1].isdigit()))
+        ):
             phrase.insert(0, tok)
         elif phrase and tok.lower in DETERMINERS:
             phrase.insert(0, tok)
@@ -87,9 +89,17 @@ def speaker_before(text: str, toks: list[Token], i: int) -> list[Token]:
         phrase = _described(text, toks, j)
     return (
         phrase
-        if any(is_speaker_token(t) for t in phrase) or phrase[:1] and phrase[0].lower in DESCRIBERS
+        if any(is_speaker_token(t) for t in phrase)
+        or phrase[:1]
+        and (phrase[0].lower in DESCRIBERS or _surname(phrase[-1], phrase[-1] is toks[i - 1]))
         else []
     )
+
+
+def _surname(tok: Token, beside_cue: bool) -> bool:
+    """ "Husted said", "Ebeling told": a capitalised -ed/-ing word is a name right before its cue, not a
+    participle ("Reached by POLITICO, …")."""
+    return beside_cue and tok.text[:1].isupper() and tok.lower.endswith(("ed", "ing"))
 
 
 def _described(text: str, toks: list[Token], j: int) -> list[Token]:
@@ -99,11 +109,14 @@ def _described(text: str, toks: list[Token], j: int) -> list[Token]:
         return []
     for d in range(j, max(-1, j - 5), -1):
         words = toks[d : j + 1]
-        if any(text[a.end : b.start].strip(" ") for a, b in zip(words, words[1:], strict=False)):
+        if any(text[a.end : b.start].strip(" -") for a, b in zip(words, words[1:], strict=False)):
             return []
         if toks[d].lower in DESCRIBERS and d < j:
             banned = CUE_FORMS | ADVERBS | FUNCTION_WORDS | TIME_WORDS
-            if all(_WORDLIKE.fullmatch(t.text) and t.lower not in banned for t in words[1:]):
+            age = [
+                t for t in words if t.text.isdigit() and text[t.end : t.end + 1] == "-"
+            ]  # "the 43-year-old"
+            if all((_WORDLIKE.fullmatch(t.text) or t in age) and t.lower not in banned for t in words[1:]):
                 return words
             return []
     return []
@@ -136,6 +149,21 @@ def speaker_after(text: str, toks: list[Token], i: int) -> list[Token]:
             break
     phrase = trim_phrase(phrase)
     return phrase if any(is_speaker_token(t) for t in phrase) else []
+
+
+def described_after(text: str, toks: list[Token], i: int) -> list[Token]:
+    """A described speaker after an inverted cue, up to a comma or a relative clause: '"…," said [a person
+    close to the Clintons]', 'wrote [one commenter]', 'said [one of those advisers], who …'."""
+    if i >= len(toks) or toks[i].lower not in DESCRIBERS | QUANTIFIERS:
+        return []
+    phrase = [toks[i]]
+    banned = RELATIVES | CUE_FORMS | ADVERBS | TIME_WORDS | (FUNCTION_WORDS - PHRASE_LINKS - DESCRIBERS)
+    for tok in toks[i + 1 : i + 9]:
+        if text[phrase[-1].end : tok.start].strip(" -") or tok.lower in banned:
+            break
+        phrase.append(tok)
+    phrase = trim_phrase(phrase)
+    return phrase if phrase and (len(phrase) > 1 or phrase[0].lower in QUANTIFIERS) else []
 
 
 def _subject_start(text: str, toks: list[Token]) -> int:
@@ -233,79 +261,36 @@ def attribute_at(text: str, toks: list[Token], k: int, subject: list[Token]) -> 
         j = toks.index(before[0])
         return Attribution(before, cue, antecedent(text, toks, j) or None)
     participle = toks[k].lower.endswith("ing")
+    j = toks.index(before[0]) if before else 0
+    listener = j > 0 and toks[j - 1].lower == "to"  # "sent an email to supporters saying …"
     if (
         participle
         and before
         and subject
         and before[0].start > subject[-1].end
-        and before[0].lower in DETERMINERS
+        and (before[0].lower in DETERMINERS or listener)
     ):
         return Attribution(subject, cue)  # "Trump issued a statement saying …": the subject speaks
     if before:
         return Attribution(before, cue)
     gap = text[toks[k - 1].end : toks[k].start] if k else ""
-    after = speaker_after(text, toks, k + 1) if toks[k].lower in INVERSION_FORMS - LISTENER_FORMS else []
+    topic = k + 1 < len(toks) and toks[k + 1].lower == "of"  # "said of Sanders: …" names the topic
+    inverted = toks[k].lower in INVERSION_FORMS - LISTENER_FORMS and not topic
+    after = speaker_after(text, toks, k + 1) if inverted else []
     if after and after[-1].text.endswith(("'s", "’s")):
         after = []  # "disputed Russia's claim": a possessive starts the object, not the speaker
     if after and (k > 0 and gap.strip(" ,\"”’'—–-")):
         after = []
+    if not after and toks[k].lower in INVERSION_FORMS and (k == 0 or any(m in gap for m in '"”')):
+        after = described_after(text, toks, k + 1)
     if after and _ends_clause(text, after):
         return Attribution(after, cue)  # '"…," said Mr Smith.' / "The paradox, says Carl Anthony, is …"
     appositive = subject and _followed_by_comma(text, subject) and subject[-1].end < toks[k].start
     if appositive and "," in gap and not any(m in gap for m in '"”'):
         return Attribution(subject, cue)  # "Tad Devine, Sanders' senior media adviser, said …"
+    nxt = next((t for t in toks[k + 1 :] if t.start >= after[-1].end), None) if after else None
+    if after and nxt is not None and nxt.lower in AUXILIARIES and not _ends_clause(text, after):
+        after = []  # "said the Florida senator can …": the reported clause's subject
     if after and after[0].stem not in PRONOUNS:  # "said he had …" starts the reported clause
         return Attribution(after, cue)
     return Attribution(subject, cue)
-
-
-def is_bare_role(phrase: list[Token]) -> bool:
-    return all(t.lower in ROLE_WORDS | DETERMINERS | CONNECTORS for t in phrase)
-
-
-class Mentions:
-    """The named speakers of an article's cues in text order, to resolve "he" or "the minister" against."""
-
-    def __init__(self) -> None:
-        self.items: list[list[Token]] = []
-
-    def add(self, phrase: list[Token]) -> None:
-        bisect.insort(self.items, phrase, key=lambda p: p[0].start)
-
-    def last(self, pos: int) -> list[Token]:
-        """The last named speaker before pos (news keeps quoting whoever it last named), or []."""
-        earlier = self.before(pos)
-        return earlier[0] if earlier else []
-
-    def before(self, pos: int) -> list[list[Token]]:
-        return [m for m in self.items if m[0].start < pos][::-1]
-
-    def resolve(self, phrase: list[Token]) -> list[Token]:
-        """Replace a pronoun or a bare role ("the minister") by the last named speaker that fits."""
-        if not phrase:
-            return phrase
-        first, earlier = phrase[0].stem, self.before(phrase[0].start)
-        named = [m for m in earlier if not is_bare_role(m)]
-        if first in PERSONAL_PRONOUNS:
-            wanted = "female" if first == "she" else "male"
-            fits = [m for m in named if gender(m) == wanted] + [m for m in named if gender(m) is None]
-            fits.sort(key=lambda m: -m[0].start)  # the nearest fitting mention, a known gender first on ties
-            return fits[0] if fits else phrase
-        if first in PRONOUNS:
-            return phrase
-        if is_bare_role(phrase):
-            head = phrase[-1].lower
-            for mention in named:
-                if head in (t.lower for t in mention):
-                    return mention
-        return phrase
-
-
-def gender(phrase: list[Token]) -> str | None:
-    """ "female" or "male" from the first title or first name in the phrase that tells, else None."""
-    for tok in phrase:
-        if tok.stem in FEMALE_MARKERS:
-            return "female"
-        if tok.stem in MALE_MARKERS:
-            return "male"
-    return None

@@ -7,8 +7,10 @@ import re
 from dataclasses import dataclass
 
 from stance import _quote_rules as r
+from stance import _segment as seg
 from stance import _speakers as sp
 from stance._indirect import indirect_clauses
+from stance._mentions import Mentions
 from stance._quote_rules import Token
 from stance._speakers import Attribution
 
@@ -44,12 +46,12 @@ class ExtractedQuote:
 class _Extractor:
     def __init__(self, text: str) -> None:
         self.text = text
-        self.sentences = r.sentences(text)
+        self.sentences = seg.sentences(text)
         self.sentence_starts = [s for s, _ in self.sentences]
-        self.quotes = r.quote_spans(text)
+        self.quotes = seg.quote_spans(text)
         self.quote_starts = [s for s, _ in self.quotes]
         self.lower_words = {m.group() for m in re.finditer(r"\b[a-z][a-z'’]+\b", text)}
-        self.mentions = sp.Mentions()
+        self.mentions = Mentions()
         self._cues: dict[tuple[int, int], tuple[list[Token], list[Attribution]]] = {}
 
     def sentence_of(self, pos: int) -> tuple[int, int]:
@@ -118,7 +120,7 @@ class _Extractor:
         if kind == "direct":
             found = self._after_quote(after, end + 1) or self._before_quote(before, before_toks)
             if found:
-                return found, kind
+                return self.according_to(start, end) or found, kind
         # Partial quotes (and direct ones without a cue beside them) take a cue from their sentence.
         q_sentence = self.sentence_of(start)
         toks, cues = self.sentence_cues(min(q_sentence[0], start), max(q_sentence[1], end))
@@ -129,7 +131,16 @@ class _Extractor:
             chosen = Attribution([], next(a.cue for a in cues if a.cue))
         if chosen is None and kind == "partial":
             return None, "drop"
-        return chosen, kind
+        return (self.according_to(start, end) if chosen else None) or chosen, kind
+
+    def according_to(self, start: int, end: int) -> Attribution | None:
+        """`"…," Sanders said, according to CNN` / `According to pool reports, Obama said "…"`: PolNeAR
+        credits the outer source, so an `according to` in the quote's sentence wins over its verb."""
+        span = (min(self.sentence_of(start)[0], start), max(self.sentence_of(end)[1], end))
+        for att in self.sentence_cues(*span)[1]:
+            if att.cue and att.speaker and self.text[att.cue[0] : att.cue[1]].lower() == "according to":
+                return att
+        return None
 
     def carry_over(self, previous: tuple[int, Attribution] | None, start: int) -> Attribution | None:
         """Attribute a quote with no cue of its own from its neighbourhood.
@@ -154,6 +165,8 @@ class _Extractor:
                 cues = [c for c in cues if c.speaker]
                 if cues:
                     return Attribution(cues[-1].speaker, None)
+                if self.text[p_start:p_end].rstrip().endswith(":"):
+                    return self.colon_subject(toks)
         return None
 
     def _after_quote(self, after: str, offset: int) -> Attribution | None:
@@ -172,8 +185,8 @@ class _Extractor:
             if not tail.strip(" .") or tail.lstrip().startswith(","):
                 return Attribution(self.clean(name), None)
         for k, tok in enumerate(toks[:25]):
-            if r.is_cue(tok, toks, k, r.SPEECH_FORMS):
-                if r.has_break(self.text, offset, tok.start):
+            if r.is_cue(tok, toks, k, _BESIDE_QUOTE) and (k < 4 or tok.lower not in r.SIGN_FORMS):
+                if seg.has_break(self.text, offset, tok.start):
                     return None
                 att = self.att_at(toks, k, [])
                 np = self.clean(sp.phrase_before_cue(self.text, toks, k)) if k > 0 else []
@@ -191,14 +204,26 @@ class _Extractor:
         if not toks or (stripped and stripped[-1] not in ",:" and toks[-1].lower not in r.CUE_FORMS):
             return None
         for k in range(len(toks) - 1, max(-1, len(toks) - 6), -1):
-            if r.is_cue(toks[k], toks, k, r.SPEECH_FORMS):
+            if r.is_cue(toks[k], toks, k, _BESIDE_QUOTE):
                 att = self.att_at(toks, k, sp.sentence_subject(self.text, toks))
                 return att if att.speaker else None
         if stripped.endswith(":") and len(toks) <= 6:
             phrase = sp.speaker_after(self.text, toks, 0)
             if phrase and phrase[-1] is toks[-1]:
                 return Attribution(phrase, None)
-        return None
+        return self.colon_subject(toks) if stripped.endswith(":") else None
+
+    def colon_subject(self, toks: list[Token]) -> Attribution | None:
+        """A clause ending in a colon and no cue introduces its subject's words: `Trump leaned in and boomed:
+        "…"`, `President Clinton released the following statement:`, `- Michael P. McDonald: "…"`."""
+        opening = self.text[self.sentence_of(toks[0].start)[0] : toks[0].start] if toks else '"'
+        if any(m in opening for m in '"“”') or any(r.is_cue(t, toks, k) for k, t in enumerate(toks)):
+            return None  # the clause after an earlier quote ('"…," with Clinton:') has no subject
+        name = sp.speaker_before(self.text, [*toks, Token("", toks[-1].end, toks[-1].end)], len(toks))
+        if len(name) > 1 and all(sp.is_name_token(t) and not t.text[1:].isupper() for t in name):
+            return Attribution(self.clean(name), None)
+        subject = self.clean(sp.sentence_subject(self.text, toks))
+        return Attribution(subject, None) if subject else None
 
     def build(
         self, start: int, end: int, att: Attribution | None, kind: str, ctx: tuple[int, int]
@@ -237,6 +262,7 @@ def _trim_end(text: str, start: int, end: int) -> int:
 
 
 _BORROWED_PUNCTUATION = frozenset(",;: \n\t—–-")
+_BESIDE_QUOTE = r.SPEECH_FORMS | r.SIGN_FORMS  # cues that attribute a quote next to them
 
 
 def extract_quotes(text: str) -> list[ExtractedQuote]:

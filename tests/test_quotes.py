@@ -297,3 +297,101 @@ def test_signature_on_its_own_line_with_a_hyphen() -> None:
     text = '"She never quits."\n\n-President Obama, tweeting after the speech.'
     q = _one(text)
     assert (q.speaker, q.cue) == ("President Obama", None)
+
+
+def test_surname_ending_like_a_participle_beside_its_cue() -> None:
+    q = _speaker("“This legislating from the bench has to stop,” Husted said.", "legislating")
+    assert (q.speaker, q.cue) == ("Husted", "said")
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "“The drop is attributable to the emails,” said a person close to the Clintons.",
+            "a person close to the Clintons",
+        ),
+        ("“The Clintons will find a way to corrupt it,” wrote one commenter.", "one commenter"),
+        ("“Donald is an amazing leader,” said the 46-year-old.", "the 46-year-old"),
+        ('"There won\'t be a path," said one of those advisers, who spoke anonymously.', "one"),
+        ("“What if Trump had elocution lessons?” the 43-year-old asked in the video.", "the 43-year-old"),
+    ],
+)
+def test_described_speaker_without_a_name(text: str, speaker: str) -> None:
+    assert extract_quotes(text)[0].speaker == speaker
+
+
+def test_more_verbs_before_their_speaker() -> None:
+    q = _speaker(
+        "“Our ideas of success are different,” agrees Michelle Stevens, 30, of Gainesville.", "ideas"
+    )
+    assert (q.speaker, q.cue) == ("Michelle Stevens", "agrees")
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ('"Congress has failed to act," it read.', "it"),
+        ("“I am still Sanders,” the sign read.", "the sign"),
+        ("The snarky headline reads: “Obama is not admitting 250,000 refugees.”", "The snarky headline"),
+    ],
+)
+def test_what_a_sign_or_letter_reads(text: str, speaker: str) -> None:
+    q = [q for q in extract_quotes(text) if q.kind == "direct"][0]
+    assert (q.speaker, q.cue[:4]) == (speaker, "read")
+
+
+def test_read_far_from_the_quote_is_no_cue() -> None:
+    text = "The judge turned to me. “Mr. D’Souza?” I had prepared a short statement to read, but I spoke."
+    assert _speaker(text, "D’Souza").cue is None
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "When Wallace died, President Clinton released the following statement:\n\n“We offer our condolences.”",
+            "President Clinton",
+        ),
+        ("Trump gestured, then leaned in and boomed: “Let’s defeat her in November.”", "Trump"),
+        (
+            "TURNOUT IN IOWA - Michael P. McDonald: “At long last the contests have started.”",
+            "Michael P. McDonald",
+        ),
+    ],
+)
+def test_clause_ending_in_a_colon_introduces_its_subject(text: str, speaker: str) -> None:
+    assert _speaker(text, "").speaker == speaker
+
+
+def test_according_to_is_the_outer_source() -> None:
+    text = "“I ask you not to protest on the floor,” Sanders said, according to CNN. “It matters.”"
+    assert [q.speaker for q in extract_quotes(text)] == ["CNN", "CNN"]
+    text = "According to White House pool reports, Obama said “there is love” in Orlando."
+    assert _speaker(text, "love").speaker == "White House pool reports"
+
+
+def test_subject_of_the_reported_clause_is_not_the_speaker() -> None:
+    text = "Wilson praised Rubio and said the Florida senator can “bring positive change” to Washington."
+    assert _speaker(text, "positive change").speaker == "Wilson"
+
+
+def test_said_of_names_the_topic() -> None:
+    text = 'David Axelrod, the strategist, said of Sanders: "The question is, will he do the same?"'
+    assert _speaker(text, "question").speaker == "David Axelrod"
+
+
+def test_the_sender_speaks_for_a_message_to_listeners() -> None:
+    text = 'His campaign sent a text message to supporters saying: "We were just declared the winner!"'
+    assert _speaker(text, "declared").speaker == "His campaign"
+
+
+def test_cue_after_a_comma_following_that() -> None:
+    text = '"It is an embarrassment" if she wins by less than that, said David Wasserman, an analyst.'
+    assert _speaker(text, "embarrassment").speaker == "David Wasserman"
+
+
+def test_curly_marks_typed_the_wrong_way_round() -> None:
+    text = "Costa asked. “Apparently not,“ he said. ”A leopard doesn’t change its spots,” he added."
+    quotes = extract_quotes(text)
+    assert [q.text for q in quotes] == ["Apparently not", "A leopard doesn’t change its spots"]

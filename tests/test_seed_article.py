@@ -57,7 +57,10 @@ def test_analyze_seed_article(model):
         ("Mr Gerasimov", "heroism", "supportive"),
         ("Mr Gerasimov", "provided significant assistance", "supportive"),
     ]
-    assert ("the Kremlin", "resume negotiations with Ukraine without any preconditions") in found  # labelled below
+    assert (
+        "the Kremlin",
+        "resume negotiations with Ukraine without any preconditions",
+    ) in found  # labelled below
     for speaker, text, label in expected:
         assert (speaker, text) in found, f"missing {speaker}: {text!r}; found {sorted(found)}"
         q = found[(speaker, text)]

@@ -22,7 +22,18 @@ model: --model DIR or models:/stance@champion, else $STANCE_MODEL, else the defa
 Bad rows are reported on stderr with their line number and skipped; the rest are written (exit status 1)."""
 
 CHUNK = 512
-QUOTE_COLUMNS = ["line", "article_id", "text", "start", "end", "speaker", "speaker_start", "speaker_end", "cue", "kind"]
+QUOTE_COLUMNS = [
+    "line",
+    "article_id",
+    "text",
+    "start",
+    "end",
+    "speaker",
+    "speaker_start",
+    "speaker_end",
+    "cue",
+    "kind",
+]
 
 
 class BadRow(ValueError):

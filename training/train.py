@@ -185,7 +185,9 @@ def run(config: TrainConfig) -> dict[str, Any]:
     from training.tracking import Tracker
 
     if config.model not in ("minilm", "baseline"):
-        raise ValueError(f"model: {config.model!r} is trained by its own entry point (ptc_tc: make eval-external)")
+        raise ValueError(
+            f"model: {config.model!r} is trained by its own entry point (ptc_tc: make eval-external)"
+        )
     set_seed(config.seed, config.threads)
     splits = gather(config)
     for source, why in splits.skipped.items():

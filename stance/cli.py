@@ -134,7 +134,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
     if not args.texts and not args.input:
         raise SystemExit("error: give statements as arguments or a file with -i (see stance predict --help)")
-    predictor = load(args.model, quantize=args.fast)
+    predictor = load(args.model)
     if args.texts:
         preds = predictor.predict(args.texts, batch_size=args.batch_size)
         if args.format == "json":
@@ -258,9 +258,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("texts", nargs="*", help="statements to label")
     p.add_argument(
         "-i", "--input", type=Path, help="statements file: .txt (one per line), .jsonl or .csv; - for stdin"
-    )
-    p.add_argument(
-        "--fast", action="store_true", help="int8 dynamic quantisation (see README for its accuracy)"
     )
     p.set_defaults(func=cmd_predict)
     a = sub.add_parser(

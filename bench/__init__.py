@@ -1,0 +1,1 @@
+"""Speed and memory benchmark of stance against transformers.pipeline (`make bench`)."""

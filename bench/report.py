@@ -36,7 +36,7 @@ def markdown(result: dict[str, Any]) -> str:
         f"tokens median/mean/max {inputs['tokens']['median']}/{inputs['tokens']['mean']}/{inputs['tokens']['max']}.",
         "",
         "| path | batch | statements/s | × default pipeline | single p50/p95 ms | batch-64 p50/p95 ms "
-        "| import s | first prediction s | peak RSS MiB | stance ≠ exact |",
+        "| import s | first prediction s | peak RSS MiB (after throughput / end) | stance ≠ exact |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, r in p.items():
@@ -47,7 +47,7 @@ def markdown(result: dict[str, Any]) -> str:
             f"| {LABELS.get(name, name)} | {t['batch_size'] or 'default'} | {t['statements_per_s']:.0f} | "
             f"{t['statements_per_s'] / default:.2f} | {_ms(s['p50'])} / {_ms(s['p95'])} | "
             f"{_ms(b['p50'])} / {_ms(b['p95'])} | {r['import_s']:.3f} | {r['since_process_start_s']:.2f} | "
-            f"{r['peak_rss_mib']:.0f} | {diff['count'] if diff else '—'} |"
+            f"{r['peak_rss_after_throughput_mib']:.0f} / {r['peak_rss_mib']:.0f} | {diff['count'] if diff else '—'} |"
         )
     tuning = p["pipeline-tuned"].get("tuning")
     if tuning:

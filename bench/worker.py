@@ -90,6 +90,7 @@ def main(kind: str, model: str, spec_path: str, out_path: str) -> None:
             "seconds": times,
             "statements_per_s": len(texts) / min(times),
         }
+        result["peak_rss_after_throughput_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         result["labels"] = [label for label, _ in labels]
         result["scores"] = [round(score, 6) for _, score in labels]
         single = []

@@ -79,6 +79,16 @@ def _rows(path: Path, field: str) -> Iterator[tuple[int, str | None, Any]]:
                     yield lineno, None, line.rstrip("\r\n")
 
 
+def _good_rows(path: Path, field: str, bad: list[int]) -> Iterator[tuple[int, str | None, str]]:
+    """The rows that hold text; each bad one is reported on stderr with its line number and kept in `bad`."""
+    for lineno, rid, text in _rows(path, field):
+        if isinstance(text, BadRow):
+            bad.append(lineno)
+            print(f"{path}:{lineno}: skipped: {text}", file=sys.stderr)
+            continue
+        yield lineno, rid, text
+
+
 class _Writer:
     """JSONL or CSV output, flushed chunk by chunk."""
 
@@ -147,7 +157,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
             ]
             print(_table(rows, ("stance", "score", "rhetoric", "text"), (12, 5, 34, 70)))
         return 0
-    writer, bad, done = _Writer(args.output, ["line", "id", "text"]), 0, 0
+    writer, bad, done = _Writer(args.output, ["line", "id", "text"]), [], 0
     bar = _progress(None, "stmt")
     chunk: list[tuple[int, str | None, str]] = []
 
@@ -164,11 +174,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         chunk.clear()
 
     try:
-        for lineno, rid, text in _rows(args.input, args.field):
-            if isinstance(text, BadRow):
-                bad += 1
-                print(f"{args.input}:{lineno}: skipped: {text}", file=sys.stderr)
-                continue
+        for lineno, rid, text in _good_rows(args.input, args.field, bad):
             chunk.append((lineno, rid, text))
             if len(chunk) >= CHUNK:
                 flush()
@@ -177,7 +183,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         bar.close()
         writer.close()
     print(
-        f"{done} statements labelled, {bad} skipped" + (f" -> {args.output}" if args.output else ""),
+        f"{done} statements labelled, {len(bad)} skipped" + (f" -> {args.output}" if args.output else ""),
         file=sys.stderr,
     )
     return 1 if bad else 0
@@ -202,14 +208,10 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             ]
             print(_table(rows, ("speaker", "stance", "techniques", "quote"), (26, 12, 30, 70)))
         return 0
-    writer, bad, n_articles = _Writer(args.output, QUOTE_COLUMNS), 0, 0
+    writer, bad, n_articles = _Writer(args.output, QUOTE_COLUMNS), [], 0
     bar = _progress(None, "article")
     try:
-        for lineno, rid, text in _rows(args.input, args.field):
-            if isinstance(text, BadRow):
-                bad += 1
-                print(f"{args.input}:{lineno}: skipped: {text}", file=sys.stderr)
-                continue
+        for lineno, rid, text in _good_rows(args.input, args.field, bad):
             for q in analyze(text, model=args.model, batch_size=args.batch_size):
                 writer.write(
                     {"line": lineno, **({"article_id": rid} if rid is not None else {}), **q.to_dict()}
@@ -219,7 +221,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     finally:
         bar.close()
         writer.close()
-    print(f"{n_articles} articles analysed, {bad} skipped", file=sys.stderr)
+    print(f"{n_articles} articles analysed, {len(bad)} skipped", file=sys.stderr)
     return 1 if bad else 0
 
 

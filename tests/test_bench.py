@@ -13,6 +13,7 @@ PATH_FIELDS = {
     "latency_single_s",
     "latency_batch64_s",
     "peak_rss_mib",
+    "peak_rss_after_throughput_mib",
 }
 
 

@@ -54,10 +54,7 @@ class Predictor:
         from stance.resolve import resolve_model
 
         self.directory: Path = resolve_model(model)
-        # load_model overwrites every weight (strict load_state_dict), so the random init that building
-        # the encoder would do is wasted: skipping it saves 1-2 s of cold start on 2 cores.
-        with _no_init_weights():
-            self.model, self.tokenizer, self.meta = load_model(self.directory)
+        self.model, self.tokenizer, self.meta = load_model(self.directory)
         if quantize:
             self.model = torch.ao.quantization.quantize_dynamic(
                 self.model, {torch.nn.Linear}, dtype=torch.qint8
@@ -160,16 +157,6 @@ class Predictor:
                 spans.append(Span(start, end, text[start:end], TECHNIQUES[tech], round(score, 6)))
                 run = [tok]
         return spans
-
-
-def _no_init_weights() -> Any:
-    try:
-        from transformers.initialization import no_init_weights
-    except ImportError:  # moved in another transformers release: initialise as before, only slower
-        import contextlib
-
-        return contextlib.nullcontext()
-    return no_init_weights()
 
 
 def _union(spans: list[Span], text: str) -> list[Span]:

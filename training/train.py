@@ -59,7 +59,7 @@ def train_minilm(config: TrainConfig, splits: Splits, tracker: Any, out_dir: Pat
     from transformers import AutoTokenizer, get_linear_schedule_with_warmup
 
     from stance.labels import STANCES, TECHNIQUES
-    from stance.model import ModelMeta, base_encoder_path, build_model, save_model
+    from stance.model import ModelMeta, base_encoder_path, build_model, save_model, write_meta
     from training.encode import collate, encode, length_grouped_batches
     from training.losses import MultiTaskLoss
 
@@ -147,7 +147,7 @@ def train_minilm(config: TrainConfig, splits: Splits, tracker: Any, out_dir: Pat
         preds = _minilm_predictions(model_dir, known, config.eval_batch_size)
         y = np.array([[t in r["rhetoric"] for t in TECHNIQUES] for r in known], dtype=int)
         meta.thresholds = tune_thresholds(y, np.array([p["rhetoric_scores"] for p in preds]))
-    return save_model(model, tokenizer, meta, out_dir / "model")
+    return write_meta(meta, model_dir)
 
 
 def _dev_scores(
@@ -228,14 +228,13 @@ def run(config: TrainConfig) -> dict[str, Any]:
 
 def finish_model(config: TrainConfig, model_dir: Path, results: dict[str, Any], tracker: Any) -> None:
     """Write metrics and run id into the model JSON, log the pyfunc, register, export the default."""
-    from stance.model import META_FILE
+    from stance.model import read_meta, write_meta
     from stance.resolve import default_model_dir
 
-    meta_path = model_dir / META_FILE
-    meta = json.loads(meta_path.read_text())
-    meta["metrics"] = {f"{s}/{k}": v for s in ("dev", "test") for k, v in results[s].items()}
-    meta["run_id"] = tracker.run_id
-    meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    meta = read_meta(model_dir)
+    meta.metrics = {f"{s}/{k}": v for s in ("dev", "test") for k, v in results[s].items()}
+    meta.run_id = tracker.run_id
+    write_meta(meta, model_dir)
     tracker.log_model(
         model_dir, register=config.register, test_macro_f1=results["test"].get("stance_macro_f1")
     )

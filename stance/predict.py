@@ -50,33 +50,33 @@ class Predictor:
     def __init__(self, model: str | os.PathLike | None = None, *, quantize: bool = False):
         import torch
 
-        from stance.model import load_model
+        from stance.model import read_meta
         from stance.resolve import resolve_model
+        from stance.runtime import load_network, load_tokenizer
 
         self.directory: Path = resolve_model(model)
-        self.model, self.tokenizer, self.meta = load_model(self.directory)
+        self.meta = read_meta(self.directory)
+        self.model = load_network(self.directory, len(STANCES), len(TECHNIQUES))
         if quantize:
             self.model = torch.ao.quantization.quantize_dynamic(
                 self.model, {torch.nn.Linear}, dtype=torch.qint8
             )
         self.quantized = quantize
+        self.tokenizer = load_tokenizer(self.directory, self.meta.max_length, self.meta.stride)
         self._thresholds = [self.meta.thresholds[t] for t in TECHNIQUES]
-        self._tokenizer_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"Predictor({str(self.directory)!r}, quantized={self.quantized})"
 
     def _encode(self, texts: list[str]) -> dict[str, Any]:
-        # The Rust tokenizer mutates its truncation state per call: serialise it across threads.
-        with self._tokenizer_lock:
-            return self.tokenizer(
-                texts,
-                truncation=True,
-                max_length=self.meta.max_length,
-                stride=self.meta.stride,
-                return_overflowing_tokens=True,
-                return_offsets_mapping=True,
-            )
+        """Token ids and character offsets of every window, and the text each window belongs to."""
+        ids, offsets, owner = [], [], []
+        for i, encoding in enumerate(self.tokenizer.encode_batch(texts)):
+            for window in (encoding, *encoding.overflowing):
+                ids.append(window.ids)
+                offsets.append(window.offsets)
+                owner.append(i)
+        return {"input_ids": ids, "offset_mapping": offsets, "overflow_to_sample_mapping": owner}
 
     def predict(self, texts: str | Sequence[str], *, batch_size: int = 64) -> Prediction | list[Prediction]:
         items, single = check_texts(texts)
@@ -94,12 +94,11 @@ class Predictor:
         stance_p: list[Any] = [None] * len(ids)
         rhet_p: list[Any] = [None] * len(ids)
         token_p: list[Any] = [None] * len(ids)
-        pad = self.tokenizer.pad_token_id
         with torch.inference_mode():
             for b in range(0, len(order), batch_size):
                 chunk = order[b : b + batch_size]
                 width = max(len(ids[k]) for k in chunk)
-                input_ids = torch.full((len(chunk), width), pad, dtype=torch.long)
+                input_ids = torch.zeros((len(chunk), width), dtype=torch.long)  # padding is masked
                 mask = torch.zeros((len(chunk), width), dtype=torch.long)
                 for row, k in enumerate(chunk):
                     input_ids[row, : len(ids[k])] = torch.tensor(ids[k])

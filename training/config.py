@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 SOURCES = ("corpus", "ptc", "polnear_standoff", "ptc_standoff")
-# ptc_tc: the PTC technique classifier of training/tc.py, trained by training.eval_external, not training.train
-MODELS = ("minilm", "baseline", "ptc_tc")
+# ptc_tc: the PTC technique classifier of training/tc.py, ptc_si_tagger: the SI token tagger of training/si.py;
+# both are trained by training.eval_external, not training.train
+MODELS = ("minilm", "baseline", "ptc_tc", "ptc_si_tagger")
 
 
 @dataclass
@@ -67,9 +68,9 @@ class TrainConfig:
             raise ValueError(f"lr: must be in (0, 1), got {self.lr}")
         if not 0 <= self.warmup < 1 or not 0 <= self.dropout < 1 or not 0 <= self.ptc_validation_share < 1:
             raise ValueError("warmup, dropout and ptc_validation_share must be in [0, 1)")
-        if self.model == "ptc_tc" and not 0 < self.ptc_validation_share < 1:
+        if self.model in ("ptc_tc", "ptc_si_tagger") and not 0 < self.ptc_validation_share < 1:
             raise ValueError(
-                "ptc_validation_share: the ptc_tc model picks its ensemble weight on held-out PTC train "
+                f"ptc_validation_share: the {self.model} model makes its choices on held-out PTC train "
                 f"articles, so it must be in (0, 1), got {self.ptc_validation_share}"
             )
         if self.stride >= self.max_length // 2:

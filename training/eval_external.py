@@ -28,6 +28,8 @@ PUBLISHED = {
     "sentence": "— (not a SemEval-2020 subtask)",
     "stance": "— (our stand-off labels)",
 }
+PARTS = ("tc", "si", "si_tagger", "stance")
+RESULTS = REPO / "results" / "external.json"
 QUICK = {"epochs": 1, "max_length": 64, "stride": 16, "tracking": "none", "ptc_sentences_per_epoch": 64}
 
 
@@ -157,6 +159,37 @@ def eval_si(config: TrainConfig, model_dir: str | None, quick: bool) -> dict[str
     return out
 
 
+def eval_si_tagger(config: TrainConfig, quick: bool) -> dict[str, Any]:
+    """Train the dedicated SI token tagger on PTC train sentences (threshold and epoch on held-out articles)."""
+    from training.external.ptc import load_sentences, load_spans
+    from training.ptc_scoring import score_si
+    from training.si import decode, fit_si
+    from training.sources import ptc_train_sentences
+    from training.tracking import Tracker
+
+    train, valid = ptc_train_sentences(config)
+    dev = load_sentences("dev")
+    if quick:
+        train, valid, dev = (
+            _articles(train, "doc_id", 12),
+            _articles(valid, "doc_id", 3),
+            _articles(dev, "doc_id", 4),
+        )
+    valid_docs, dev_docs = {r["doc_id"] for r in valid}, {r["doc_id"] for r in dev}
+    valid_gold = [s for s in load_spans("train") if s.article_id in valid_docs]
+    with Tracker(config) as tracker:
+        tracker.log_sources({"ptc_train_sentences": len(train), "ptc_valid_sentences": len(valid)}, {})
+        tagger, threshold, valid_scores = fit_si(config, train, valid, valid_gold, tracker)
+        windows = tagger.windows(dev)
+        pred = decode(dev, windows, tagger.token_probs(windows, config.eval_batch_size), threshold)
+        score = score_si([s for s in load_spans("dev") if s.article_id in dev_docs], pred)
+        tracker.log_metrics(
+            {f"ptc_dev/si_{k}": v for k, v in score.to_dict().items()} | {"span_threshold": threshold}
+        )
+        run_id = tracker.run_id
+    return {"si": score.to_dict(), "span_threshold": threshold, "valid": valid_scores, "run_id": run_id}
+
+
 def eval_stance(model: str | None, quick: bool, batch_size: int = 64) -> dict[str, Any]:
     """Stance macro-F1 and accuracy on the 329 PolNeAR dev quotes; {"skipped": why} without a model."""
     from stance.predict import Predictor
@@ -181,7 +214,7 @@ def eval_stance(model: str | None, quick: bool, batch_size: int = 64) -> dict[st
 
 
 def table(results: dict[str, Any], quick: bool) -> str:
-    tc, si, st = results["tc"], results["si"], results["stance"]
+    tc, si, tg, st = results["tc"], results["si"], results["si_tagger"], results["stance"]
     s, sent = si["si"], si["sentence"]
     if "skipped" in st:
         stance_cell, stance_note = "skipped", f"no model: {st['skipped'].split('. ')[0]}"
@@ -198,6 +231,10 @@ def table(results: dict[str, Any], quick: bool) -> str:
          f"{tc['n']} spans; MiniLM with [S]…[/S] markers and TF-IDF + repeat counts, encoder weight {tc['weight']:.2f}"),
         ("PTC span identification (SI)", "F1 (P / R)", f"{s['f1']:.3f} ({s['precision']:.3f} / {s['recall']:.3f})",
          PUBLISHED["si"], f"multi-task span head through `stance.Predictor`, span threshold {si['span_threshold']}"),
+        ("PTC span identification (SI), dedicated tagger", "F1 (P / R)",
+         f"{tg['si']['f1']:.3f} ({tg['si']['precision']:.3f} / {tg['si']['recall']:.3f})", PUBLISHED["si"],
+         f"one \"inside a span\" sigmoid per token on every PTC train sentence (`configs/ptc_si_tagger.yaml`), "
+         f"threshold {tg['span_threshold']}, epoch {tg['valid'].get('epoch', '?')}"),
         ("PTC sentence level: contains a technique", "F1 (P / R)",
          f"{sent['f1']:.3f} ({sent['precision']:.3f} / {sent['recall']:.3f})", PUBLISHED["sentence"],
          f"{si['n_sentences']} sentences, {si['n_positive']} positive; rule: {rule}"),
@@ -211,10 +248,26 @@ def table(results: dict[str, Any], quick: bool) -> str:
         "Ours: PTC dev (SemEval-2020 Task 11, official scorers in `training/ptc_scoring.py`) and PolNeAR dev. "
         "Trained on PTC train and the project corpus only; every choice (best epoch, ensemble weight, thresholds) "
         "on 10% of PTC train articles held out. Published figures are on the task's test set unless marked dev.",
-        f"Runs: TC `{tc['run_id']}`, SI `{si['run_id']}`; {results['seconds']:.0f} s on {os.cpu_count()} CPU cores"
-        + (" — QUICK SMOKE RUN, NOT RESULTS" if quick else "") + ". Regenerate: `make eval-external`.",
+        f"Runs: TC `{tc['run_id']}`, SI `{si['run_id']}`, SI tagger `{tg['run_id']}`; "
+        f"{results['seconds']:.0f} s of training and scoring on {os.cpu_count()} CPU cores"
+        + (" — QUICK SMOKE RUN, NOT RESULTS" if quick else "")
+        + ". Regenerate: `make eval-external` (one row: `ARGS=\"--only tc\"`, `si`, `si_tagger` or `stance`).",
     ]  # fmt: skip
     return "\n".join(lines) + "\n"
+
+
+def _previous(path: Path, kept: set[str]) -> dict[str, Any]:
+    """The results of the last full run, for --only (which re-runs some rows and keeps the others)."""
+    if not path.is_file():
+        raise SystemExit(
+            f"error: --only needs the results of a full run in {path}: run `make eval-external` first"
+        )
+    results = json.loads(path.read_text(encoding="utf-8"))
+    if missing := sorted(kept - results.keys()):
+        raise SystemExit(
+            f"error: {path} has no {', '.join(missing)} row: add " + " ".join(f"--only {m}" for m in missing)
+        )
+    return results
 
 
 def write_table(path: Path, text: str) -> Path:
@@ -254,6 +307,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--tc-config", default=str(REPO / "configs" / "ptc_tc.yaml"))
     parser.add_argument("--si-config", default=str(REPO / "configs" / "ptc_si.yaml"))
+    parser.add_argument("--si-tagger-config", default=str(REPO / "configs" / "ptc_si_tagger.yaml"))
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=PARTS,
+        help="re-run only this row (repeatable); the other rows are read from --results",
+    )
+    parser.add_argument(
+        "--results",
+        type=Path,
+        help=f"the JSON behind the table (default {RESULTS.relative_to(REPO)}; quick runs write none without it)",
+    )
     parser.add_argument(
         "--out", type=Path, help="file for the table (default: README.md with markers, else docs/)"
     )
@@ -278,20 +343,41 @@ def main(argv: list[str] | None = None) -> int:
     tmp = tempfile.mkdtemp(prefix="stance-eval-external-") if args.quick else None
     si_overrides = overrides | ({"max_examples": 48, "output_dir": tmp} if args.quick else {})
     tc_config, si_config = load_config(args.tc_config, overrides), load_config(args.si_config, si_overrides)
-    if tc_config.model != "ptc_tc" or "ptc" not in si_config.sources or si_config.export_default:
+    tagger_config = load_config(args.si_tagger_config, overrides)
+    if (
+        tc_config.model != "ptc_tc"
+        or tagger_config.model != "ptc_si_tagger"
+        or "ptc" not in si_config.sources
+        or si_config.export_default
+    ):
         print(
-            "error: --tc-config needs model: ptc_tc; --si-config needs sources with ptc and export_default: false",
+            "error: --tc-config needs model: ptc_tc; --si-tagger-config model: ptc_si_tagger; "
+            "--si-config needs sources with ptc and export_default: false",
             file=sys.stderr,
         )
         return 2
-    t0, results = time.time(), {}
+    results_path = args.results or (None if args.quick else RESULTS)
+    if args.only and results_path is None:
+        print("error: --only with --quick needs --results: the file of an earlier quick run", file=sys.stderr)
+        return 2
+    results = _previous(results_path, set(PARTS) - set(args.only)) if args.only else {}
     set_seed(tc_config.seed, tc_config.threads)
-    results["tc"] = eval_tc(tc_config, args.quick)
-    results["si"] = eval_si(si_config, args.si_model, args.quick)
-    results["stance"] = eval_stance(args.model, args.quick)
-    results["seconds"] = time.time() - t0
+    runners = {
+        "tc": lambda: eval_tc(tc_config, args.quick),
+        "si": lambda: eval_si(si_config, args.si_model, args.quick),
+        "si_tagger": lambda: eval_si_tagger(tagger_config, args.quick),
+        "stance": lambda: eval_stance(args.model, args.quick),
+    }
+    for part in args.only or PARTS:
+        t0 = time.time()
+        results[part] = runners[part]() | {"seconds": round(time.time() - t0, 1)}
+    results["seconds"] = sum(results[p].get("seconds", 0) for p in PARTS)
     text = table(results, args.quick)
     print("\n" + text)
+    if results_path is not None:
+        results_path.parent.mkdir(parents=True, exist_ok=True)
+        results_path.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+        print(f"results written to {results_path}")
     if args.out or not args.quick:
         print(f"table written to {write_table(args.out or default_out(), text)}")
     if si_config.tracking == "mlflow":
@@ -300,6 +386,7 @@ def main(argv: list[str] | None = None) -> int:
         flat = {
             "ptc_dev/tc_micro_f1": results["tc"]["f1"],
             **{f"ptc_dev/si_{k}": v for k, v in results["si"]["si"].items()},
+            **{f"ptc_dev/si_tagger_{k}": v for k, v in results["si_tagger"]["si"].items()},
         }
         flat |= {f"ptc_dev/sentence_{k}": v for k, v in results["si"]["sentence"].items()}
         flat |= {
@@ -308,10 +395,12 @@ def main(argv: list[str] | None = None) -> int:
             if k in results["stance"]
         }
         flat["seconds"] = results["seconds"]
-        tags = {"tc_run_id": str(results["tc"]["run_id"]), "si_run_id": str(results["si"]["run_id"])}
+        tags = {f"{p}_run_id": str(results[p].get("run_id")) for p in ("tc", "si", "si_tagger")}
+        tags["rerun"] = ",".join(args.only or PARTS)
         params = {
             "tc_config": tc_config.to_dict(),
             "si_config": si_config.to_dict(),
+            "si_tagger_config": tagger_config.to_dict(),
             "stance_model": results["stance"].get("model", "none"),
         }
         texts = {"external_table.md": text, "results.json": json.dumps(results, indent=2, default=str)}

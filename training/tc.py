@@ -161,7 +161,7 @@ class SpanClassifier:
         return out
 
 
-def _batches(feats: list[dict[str, Any]], size: int, rng: random.Random) -> list[list[dict[str, Any]]]:
+def length_batches(feats: list[dict[str, Any]], size: int, rng: random.Random) -> list[list[dict[str, Any]]]:
     """Shuffled batches of similar length (sorted within pools of 50 batches) to cut padding on CPU."""
     idx = list(range(len(feats)))
     rng.shuffle(idx)
@@ -202,7 +202,7 @@ def train_encoder(
     gold = np.array([TECHNIQUE_LABEL2ID[e["technique"]] for e in valid])
     for epoch in range(1, config.epochs + 1):
         model.train()
-        total, t0, batches = 0.0, time.time(), _batches(feats, config.batch_size, rng)
+        total, t0, batches = 0.0, time.time(), length_batches(feats, config.batch_size, rng)
         for batch in batches:
             loss = loss_fn(model.logits(batch), torch.tensor([f["label"] for f in batch]))
             loss.backward()

@@ -186,7 +186,7 @@ def run(config: TrainConfig) -> dict[str, Any]:
 
     if config.model not in ("minilm", "baseline"):
         raise ValueError(
-            f"model: {config.model!r} is trained by its own entry point (ptc_tc: make eval-external)"
+            f"model: {config.model!r} is trained by its own entry point (ptc_tc, ptc_si_tagger: make eval-external)"
         )
     set_seed(config.seed, config.threads)
     splits = gather(config)

@@ -29,7 +29,7 @@ __all__ = [
 
 
 def analyze(article: str, *, model=None, batch_size: int = 64) -> list[Quote]:
-    """Find every quote in an article, who said it, and label it (see stance.analyze module)."""
-    from stance.analyze import analyze as _analyze
+    """Find every quote in an article, who said it, and label it (see stance.article)."""
+    from stance.article import analyze as _analyze
 
     return _analyze(article, model=model, batch_size=batch_size)

@@ -190,7 +190,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from stance.analyze import analyze
+    from stance.article import analyze
 
     if args.input is None and args.article is None:
         raise SystemExit("error: give an article file (or - for stdin), or -i articles.jsonl")

@@ -126,6 +126,15 @@ def test_module_predict_uses_the_model_argument(tiny_model):
     assert stance.predict([], model=tiny_model) == []
 
 
+def test_analyze_can_be_called_again(tiny_model):
+    # stance.analyze is a function; a submodule of the same name used to replace it after the first call.
+    article = 'The minister said: "We will never accept these terms." He added that talks were over.'
+    first = stance.analyze(article, model=tiny_model)
+    assert callable(stance.analyze)
+    assert [q.text for q in stance.analyze(article, model=tiny_model)] == [q.text for q in first]
+    assert first and first[0].text == "We will never accept these terms."
+
+
 def test_resolution_errors(tmp_path, monkeypatch):
     monkeypatch.setenv("STANCE_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("STANCE_MODEL", raising=False)

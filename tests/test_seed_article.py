@@ -25,8 +25,7 @@ def model():
 
 # Known misses of the current default model, kept visible: strict xfail fails the run as soon as they pass.
 KNOWN_MISSES = {
-    "full and unconditional ceasefire": "the whole reporting sentence reads neutral (0.97); the quote alone is conciliatory",
-    "resume negotiations with Ukraine without any preconditions": "the reporting sentence reads neutral (0.77 vs conciliatory 0.06)",
+    "full and unconditional ceasefire": "the journalist's sentence around it reads neutral (0.82 vs conciliatory 0.17)",
 }
 
 
@@ -68,9 +67,6 @@ def test_analyze_seed_article(model):
         assert q.prediction.stance == label, f"{speaker}: {text!r} -> {q.prediction.stance}, expected {label}"
 
 
-@pytest.mark.xfail(
-    strict=True, reason=KNOWN_MISSES["resume negotiations with Ukraine without any preconditions"]
-)
 def test_analyze_seed_article_kremlin(model):
     quotes = stance.analyze(ARTICLE, model=model)
     kremlin = [q for q in quotes if q.speaker == "the Kremlin" and q.text.startswith("resume negotiations")]

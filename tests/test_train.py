@@ -89,5 +89,10 @@ def test_mlflow_run_pyfunc_and_champion(tiny_encoder, tmp_path, mlflow_store):
     second = run(config)
     assert client.get_model_version_by_alias("stance", "champion").run_id == first["run_id"]
     assert second["run_id"] != first["run_id"]
+    # A rebuilt corpus (another test split) makes the scores incomparable: the new model takes the alias.
+    client.set_tag(first["run_id"], "test_split_sha256", "an-older-split")
+    client.set_tag(second["run_id"], "test_split_sha256", "an-older-split")
+    third = run(config)
+    assert client.get_model_version_by_alias("stance", "champion").run_id == third["run_id"]
     # make train's export is where stance.predict looks by default.
     assert (Path(os.environ["STANCE_HOME"]) / "models" / "default" / META_FILE).is_file()

@@ -18,6 +18,8 @@ log = logging.getLogger("stance.tracking")
 REPO = Path(__file__).resolve().parents[1]
 MODEL_NAME = "stance"
 CHAMPION = "champion"
+TEST_SPLIT = "data/statements/test.jsonl"
+TEST_SPLIT_TAG = "test_split_sha256"  # champions are compared only on the same test split
 
 
 def tracking_uri() -> str:
@@ -73,9 +75,16 @@ class Tracker:
         mlflow.log_params(
             {k: json.dumps(v) if isinstance(v, list) else v for k, v in self.config.to_dict().items()}
         )
-        mlflow.set_tags({"git_commit": git_commit(), "model_kind": self.config.model})
+        hashes = data_hashes()
+        mlflow.set_tags(
+            {
+                "git_commit": git_commit(),
+                "model_kind": self.config.model,
+                TEST_SPLIT_TAG: hashes.get(TEST_SPLIT, "none"),
+            }
+        )
         mlflow.log_dict(self.config.to_dict(), "config.json")
-        mlflow.log_dict(data_hashes(), "data_hashes.json")
+        mlflow.log_dict(hashes, "data_hashes.json")
         from stance.labels import STANCE_ID2LABEL, TAXONOMY_VERSION, TECHNIQUE_ID2LABEL
 
         mlflow.log_dict(
@@ -120,31 +129,29 @@ class Tracker:
             return
         mv = self._mlflow.register_model(info.model_uri, MODEL_NAME)
         client = self._mlflow.MlflowClient()
-        current = None
         try:
             champ = client.get_model_version_by_alias(MODEL_NAME, CHAMPION)
-            current = client.get_run(champ.run_id).data.metrics.get("test/stance_macro_f1")
+            champ_run = client.get_run(champ.run_id).data
         except Exception:  # no champion yet
-            champ = None
-        if test_macro_f1 is not None and (current is None or test_macro_f1 > current):
+            champ, champ_run = None, None
+        mine = client.get_run(self.run_id).data.tags.get(TEST_SPLIT_TAG)
+        if champ_run is None:
+            promote, why = True, "there was none"
+        elif champ_run.tags.get(TEST_SPLIT_TAG) != mine:
+            # Scores on different test splits are not comparable, and the old model may have trained on
+            # statements that are in the new test split: the model of the current corpus takes the alias.
+            promote, why = True, f"the test split changed since v{champ.version} (corpus rebuilt)"
+        else:
+            current = champ_run.metrics.get("test/stance_macro_f1")
+            promote = test_macro_f1 is not None and (current is None or test_macro_f1 > current)
+            sign = ">" if promote else "<="
+            why = f"test macro-F1 {test_macro_f1 or 0.0:.3f} {sign} v{champ.version}'s {current or 0.0:.3f}"
+        if promote:
             client.set_registered_model_alias(MODEL_NAME, CHAMPION, mv.version)
-            log.info(
-                "registered %s v%s and made it %s (test macro-F1 %.3f > %s)",
-                MODEL_NAME,
-                mv.version,
-                CHAMPION,
-                test_macro_f1,
-                f"{current:.3f}" if current is not None else "none",
-            )
+            log.info("registered %s v%s and made it %s: %s", MODEL_NAME, mv.version, CHAMPION, why)
         else:
             log.info(
-                "registered %s v%s; %s stays v%s (test macro-F1 %.3f <= %.3f)",
-                MODEL_NAME,
-                mv.version,
-                CHAMPION,
-                champ.version,
-                test_macro_f1 or 0.0,
-                current,
+                "registered %s v%s; %s stays v%s: %s", MODEL_NAME, mv.version, CHAMPION, champ.version, why
             )
 
 

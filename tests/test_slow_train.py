@@ -8,9 +8,9 @@ from training.config import load_config
 from training.train import run
 
 CONFIGS = Path(__file__).parents[1] / "configs"
-# The TF-IDF + logistic-regression baseline scores 0.726 test stance macro-F1 on the corpus (README);
-# the fine-tuned encoder must clear this floor, which the baseline cannot reach.
-FLOOR = 0.76
+# The TF-IDF + logistic-regression baseline scores 0.786 test stance macro-F1 on corpus v1.2 (README). The floor
+# moves with the corpus, so it is the baseline's own score on the same split plus a margin the encoder must clear.
+MARGIN = 0.02
 
 pytestmark = pytest.mark.slow
 
@@ -24,9 +24,8 @@ def test_minilm_beats_the_baseline_floor(tmp_path):
         "sources": ["corpus"],
     }
     baseline = run(load_config(CONFIGS / "baseline.yaml", common))["test"]["stance_macro_f1"]
-    assert baseline < FLOOR, "the floor must be out of the baseline's reach"
+    assert 0.5 < baseline < 0.95, f"the baseline scored {baseline:.3f}: check the corpus before trusting the floor"
     minilm = run(
         load_config(CONFIGS / "default.yaml", {**common, "epochs": 2, "max_length": 64, "stride": 16})
     )
-    assert minilm["test"]["stance_macro_f1"] > FLOOR
-    assert minilm["test"]["stance_macro_f1"] > baseline
+    assert minilm["test"]["stance_macro_f1"] > baseline + MARGIN, (minilm["test"]["stance_macro_f1"], baseline)

@@ -24,8 +24,13 @@ def test_minilm_beats_the_baseline_floor(tmp_path):
         "sources": ["corpus"],
     }
     baseline = run(load_config(CONFIGS / "baseline.yaml", common))["test"]["stance_macro_f1"]
-    assert 0.5 < baseline < 0.95, f"the baseline scored {baseline:.3f}: check the corpus before trusting the floor"
+    assert 0.5 < baseline < 0.95, (
+        f"the baseline scored {baseline:.3f}: check the corpus before trusting the floor"
+    )
     minilm = run(
         load_config(CONFIGS / "default.yaml", {**common, "epochs": 2, "max_length": 64, "stride": 16})
     )
-    assert minilm["test"]["stance_macro_f1"] > baseline + MARGIN, (minilm["test"]["stance_macro_f1"], baseline)
+    assert minilm["test"]["stance_macro_f1"] > baseline + MARGIN, (
+        minilm["test"]["stance_macro_f1"],
+        baseline,
+    )

@@ -104,12 +104,29 @@ def _sentence_rules(records: list[dict[str, Any]], preds: list[Any]) -> dict[str
     return rules
 
 
+def _si_data(config: TrainConfig, quick: bool) -> tuple[list[dict[str, Any]], ...]:
+    """PTC sentences for SI: train and held-out train articles, dev, and the gold spans of valid and dev."""
+    from training.external.ptc import load_sentences, load_spans
+    from training.sources import ptc_train_sentences
+
+    train, valid = ptc_train_sentences(config)
+    dev = load_sentences("dev")
+    if quick:
+        train, valid, dev = (
+            _articles(train, "doc_id", 12),
+            _articles(valid, "doc_id", 3),
+            _articles(dev, "doc_id", 4),
+        )
+    valid_docs, dev_docs = {r["doc_id"] for r in valid}, {r["doc_id"] for r in dev}
+    valid_gold = [s for s in load_spans("train") if s.article_id in valid_docs]
+    dev_gold = [s for s in load_spans("dev") if s.article_id in dev_docs]
+    return train, valid, dev, valid_gold, dev_gold
+
+
 def eval_si(config: TrainConfig, model_dir: str | None, quick: bool) -> dict[str, Any]:
     """Train the multi-task model (or reuse one), choose thresholds on held-out PTC train articles, score dev."""
     from stance.predict import Predictor
-    from training.external.ptc import load_sentences, load_spans
     from training.ptc_scoring import score_si, sentence_prf
-    from training.sources import ptc_train_sentences
     from training.train import run
 
     run_id = None
@@ -117,13 +134,8 @@ def eval_si(config: TrainConfig, model_dir: str | None, quick: bool) -> dict[str
         result = run(config)
         model_dir, run_id = result["model_dir"], result["run_id"]
     predictor = Predictor(model_dir)
-    _, valid = ptc_train_sentences(config)
-    dev = load_sentences("dev")
-    if quick:
-        valid, dev = _articles(valid, "doc_id", 3), _articles(dev, "doc_id", 4)
+    _, valid, dev, valid_gold, dev_gold = _si_data(config, quick)
     bs = config.eval_batch_size
-    valid_docs, dev_docs = {r["doc_id"] for r in valid}, {r["doc_id"] for r in dev}
-    valid_gold = [s for s in load_spans("train") if s.article_id in valid_docs]
     si_valid, rules_by_threshold = {}, {}
     for t in SPAN_THRESHOLDS:
         preds = _predict(predictor, valid, t, bs)
@@ -133,7 +145,7 @@ def eval_si(config: TrainConfig, model_dir: str | None, quick: bool) -> dict[str
     rules = rules_by_threshold[threshold]
     rule = max(rules, key=rules.get)
     preds = _predict(predictor, dev, threshold, bs)
-    si = score_si([s for s in load_spans("dev") if s.article_id in dev_docs], _article_spans(dev, preds))
+    si = score_si(dev_gold, _article_spans(dev, preds))
     if rule == "spans":
         positive = [bool(p.spans) for p in preds]
     else:
@@ -161,28 +173,17 @@ def eval_si(config: TrainConfig, model_dir: str | None, quick: bool) -> dict[str
 
 def eval_si_tagger(config: TrainConfig, quick: bool) -> dict[str, Any]:
     """Train the dedicated SI token tagger on PTC train sentences (threshold and epoch on held-out articles)."""
-    from training.external.ptc import load_sentences, load_spans
     from training.ptc_scoring import score_si
     from training.si import decode, fit_si
-    from training.sources import ptc_train_sentences
     from training.tracking import Tracker
 
-    train, valid = ptc_train_sentences(config)
-    dev = load_sentences("dev")
-    if quick:
-        train, valid, dev = (
-            _articles(train, "doc_id", 12),
-            _articles(valid, "doc_id", 3),
-            _articles(dev, "doc_id", 4),
-        )
-    valid_docs, dev_docs = {r["doc_id"] for r in valid}, {r["doc_id"] for r in dev}
-    valid_gold = [s for s in load_spans("train") if s.article_id in valid_docs]
+    train, valid, dev, valid_gold, dev_gold = _si_data(config, quick)
     with Tracker(config) as tracker:
         tracker.log_sources({"ptc_train_sentences": len(train), "ptc_valid_sentences": len(valid)}, {})
         tagger, threshold, valid_scores = fit_si(config, train, valid, valid_gold, tracker)
         windows = tagger.windows(dev)
         pred = decode(dev, windows, tagger.token_probs(windows, config.eval_batch_size), threshold)
-        score = score_si([s for s in load_spans("dev") if s.article_id in dev_docs], pred)
+        score = score_si(dev_gold, pred)
         tracker.log_metrics(
             {f"ptc_dev/si_{k}": v for k, v in score.to_dict().items()} | {"span_threshold": threshold}
         )

@@ -58,6 +58,7 @@ class Tracker:
         self.enabled = config.tracking == "mlflow"
         self.run_id: str | None = None
         self._mlflow: Any = None
+        self._test_split: str | None = None
 
     def __enter__(self) -> Tracker:
         if not self.enabled:
@@ -76,12 +77,9 @@ class Tracker:
             {k: json.dumps(v) if isinstance(v, list) else v for k, v in self.config.to_dict().items()}
         )
         hashes = data_hashes()
+        self._test_split = hashes.get(TEST_SPLIT, "none")
         mlflow.set_tags(
-            {
-                "git_commit": git_commit(),
-                "model_kind": self.config.model,
-                TEST_SPLIT_TAG: hashes.get(TEST_SPLIT, "none"),
-            }
+            {"git_commit": git_commit(), "model_kind": self.config.model, TEST_SPLIT_TAG: self._test_split}
         )
         mlflow.log_dict(self.config.to_dict(), "config.json")
         mlflow.log_dict(hashes, "data_hashes.json")
@@ -134,10 +132,9 @@ class Tracker:
             champ_run = client.get_run(champ.run_id).data
         except Exception:  # no champion yet
             champ, champ_run = None, None
-        mine = client.get_run(self.run_id).data.tags.get(TEST_SPLIT_TAG)
         if champ_run is None:
             promote, why = True, "there was none"
-        elif champ_run.tags.get(TEST_SPLIT_TAG) != mine:
+        elif champ_run.tags.get(TEST_SPLIT_TAG) != self._test_split:
             # Scores on different test splits are not comparable, and the old model may have trained on
             # statements that are in the new test split: the model of the current corpus takes the alias.
             promote, why = True, f"the test split changed since v{champ.version} (corpus rebuilt)"

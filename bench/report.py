@@ -8,7 +8,7 @@ from bench.accuracy import table as accuracy_table
 
 LABELS = {
     "stance": "stance (exact, fp32)",
-    "stance-int8": "stance (int8 dynamic)",
+    "stance-int8": "stance (int8, fp32 outlier channels)",
     "pipeline": "pipeline, defaults",
     "pipeline-tuned": "pipeline, tuned batch_size",
 }

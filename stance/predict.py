@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, overload
 
@@ -48,9 +47,13 @@ class Predictor:
     'defiant'
     """
 
-    def __init__(self, model: str | os.PathLike | None = None, *, quantize: bool = False):
-        import torch
-
+    def __init__(
+        self,
+        model: str | os.PathLike | None = None,
+        *,
+        quantize: bool = False,
+        calibration: Sequence[str] | None = None,
+    ):
         from stance.model import read_meta
         from stance.resolve import resolve_model
         from stance.runtime import load_network, load_tokenizer
@@ -58,16 +61,27 @@ class Predictor:
         self.directory: Path = resolve_model(model)
         self.meta = read_meta(self.directory)
         self.model = load_network(self.directory, len(STANCES), len(TECHNIQUES))
-        if quantize:  # int8 weights, one scale per output channel (per-tensor scales cost ~3 points of F1)
-            from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-
-            with warnings.catch_warnings():
-                # torch's notice that eager-mode quantisation moves to torchao
-                warnings.simplefilter("ignore")
-                self.model = quantize_dynamic(self.model, {torch.nn.Linear: per_channel_dynamic_qconfig})
-        self.quantized = quantize
         self.tokenizer = load_tokenizer(self.directory, self.meta.max_length, self.meta.stride)
         self._thresholds = [self.meta.thresholds[t] for t in TECHNIQUES]
+        self.quantized = quantize
+        if quantize:
+            self._quantize(calibration)
+        elif calibration is not None:
+            raise ValueError("calibration texts are only used with quantize=True")
+
+    def _quantize(self, calibration: Sequence[str] | None) -> None:
+        """The int8 fast path (stance/quantize.py), its outlier channels found on `calibration` texts."""
+        from stance._calibration import CALIBRATION_TEXTS
+        from stance.quantize import channel_peaks, quantize_network
+
+        texts, _ = check_texts(CALIBRATION_TEXTS if calibration is None else calibration)
+        if not texts:
+            raise ValueError(
+                "calibration is empty: give at least one statement, or None for the built-in set"
+            )
+        ids = self._encode(texts)["input_ids"]
+        peaks = channel_peaks(self.model, lambda: all(True for _ in self._forward(ids, 64)))
+        quantize_network(self.model, peaks)
 
     def __repr__(self) -> str:
         return f"Predictor({str(self.directory)!r}, quantized={self.quantized})"
@@ -89,15 +103,11 @@ class Predictor:
         results = self._predict(items, batch_size) if items else []
         return results[0] if single else results
 
-    def _predict(self, texts: list[str], batch_size: int) -> list[Prediction]:
+    def _forward(self, ids: list[list[int]], batch_size: int) -> Iterator[tuple[list[int], dict[str, Any]]]:
+        """The network over windows in length-sorted batches: (window indices, outputs) per batch."""
         import torch
 
-        enc = self._encode(texts)
-        ids, offsets, owner = enc["input_ids"], enc["offset_mapping"], enc["overflow_to_sample_mapping"]
         order = sorted(range(len(ids)), key=lambda k: len(ids[k]))
-        stance_p: list[Any] = [None] * len(ids)
-        rhet_p: list[Any] = [None] * len(ids)
-        token_p: list[Any] = [None] * len(ids)
         with torch.inference_mode():
             for b in range(0, len(order), batch_size):
                 chunk = order[b : b + batch_size]
@@ -107,13 +117,21 @@ class Predictor:
                 for row, k in enumerate(chunk):
                     input_ids[row, : len(ids[k])] = torch.tensor(ids[k])
                     mask[row, : len(ids[k])] = 1
-                out = self.model(input_ids=input_ids, attention_mask=mask)
-                s = out["stance"].float().softmax(-1)
-                r = out["rhetoric"].float().sigmoid()
-                t = out["spans"].float().sigmoid()
-                for row, k in enumerate(chunk):
-                    stance_p[k], rhet_p[k] = s[row], r[row]
-                    token_p[k] = t[row, : len(ids[k])]
+                yield chunk, self.model(input_ids=input_ids, attention_mask=mask)
+
+    def _predict(self, texts: list[str], batch_size: int) -> list[Prediction]:
+        enc = self._encode(texts)
+        ids, offsets, owner = enc["input_ids"], enc["offset_mapping"], enc["overflow_to_sample_mapping"]
+        stance_p: list[Any] = [None] * len(ids)
+        rhet_p: list[Any] = [None] * len(ids)
+        token_p: list[Any] = [None] * len(ids)
+        for chunk, out in self._forward(ids, batch_size):
+            s = out["stance"].float().softmax(-1)
+            r = out["rhetoric"].float().sigmoid()
+            t = out["spans"].float().sigmoid()
+            for row, k in enumerate(chunk):
+                stance_p[k], rhet_p[k] = s[row], r[row]
+                token_p[k] = t[row, : len(ids[k])]
         windows: list[list[int]] = [[] for _ in texts]
         for k, sample in enumerate(owner):
             windows[sample].append(k)
@@ -175,9 +193,18 @@ def _union(spans: list[Span], text: str) -> list[Span]:
     return sorted(merged, key=lambda s: (s.start, s.end, s.technique))
 
 
-def load(model: str | os.PathLike | None = None, *, quantize: bool = False) -> Predictor:
-    """A predictor bound to one model (a directory or an MLflow URI such as models:/stance@champion)."""
-    return Predictor(model, quantize=quantize)
+def load(
+    model: str | os.PathLike | None = None,
+    *,
+    quantize: bool = False,
+    calibration: Sequence[str] | None = None,
+) -> Predictor:
+    """A predictor bound to one model (a directory or an MLflow URI such as models:/stance@champion).
+
+    `quantize=True` gives the int8 fast path (stance/quantize.py); `calibration` replaces the built-in
+    statements it uses to find outlier channels.
+    """
+    return Predictor(model, quantize=quantize, calibration=calibration)
 
 
 def _default_predictor() -> Predictor:

@@ -21,7 +21,7 @@ EPILOG = """examples:
 model: --model DIR or models:/stance@champion, else $STANCE_MODEL, else the default exported by `make train`.
 Bad rows are reported on stderr with their line number and skipped; the rest are written (exit status 1)."""
 
-CHUNK = 2048  # statements read, length-sorted and labelled together (more means less padding)
+CHUNK = 512  # statements read, length-sorted and labelled together (2048 was 5% faster, its peak RSS grew with the input)
 QUOTE_COLUMNS = [
     "line",
     "article_id",

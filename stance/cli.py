@@ -21,7 +21,7 @@ EPILOG = """examples:
 model: --model DIR or models:/stance@champion, else $STANCE_MODEL, else the default exported by `make train`.
 Bad rows are reported on stderr with their line number and skipped; the rest are written (exit status 1)."""
 
-CHUNK = 512  # statements read, length-sorted and labelled together (2048 was 5% faster, its peak RSS grew with the input)
+CHUNK = 512
 QUOTE_COLUMNS = [
     "line",
     "article_id",
@@ -144,7 +144,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
     if not args.texts and not args.input:
         raise SystemExit("error: give statements as arguments or a file with -i (see stance predict --help)")
-    predictor = load(args.model, quantize=args.int8)
+    predictor = load(args.model)
     if args.texts:
         preds = predictor.predict(args.texts, batch_size=args.batch_size)
         if args.format == "json":
@@ -260,11 +260,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("texts", nargs="*", help="statements to label")
     p.add_argument(
         "-i", "--input", type=Path, help="statements file: .txt (one per line), .jsonl or .csv; - for stdin"
-    )
-    p.add_argument(
-        "--int8",
-        action="store_true",
-        help="the int8 fast path (stance/quantize.py): faster on CPU, a few labels differ (README, Performance)",
     )
     p.set_defaults(func=cmd_predict)
     a = sub.add_parser(

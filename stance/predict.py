@@ -39,39 +39,6 @@ def check_texts(texts: Any) -> tuple[list[str], bool]:
     return items, single
 
 
-PAD_TOLERANCE = 0.05  # a batch of at least MIN_TOKENS closes early rather than be more than 5% padding
-MIN_TOKENS = 512  # below this a batch is small enough that another forward pass costs more than the padding
-
-
-def sorted_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
-    """Indices into `lengths`, shortest first, in batches of at most `batch_size`, closed early (once they hold
-    `MIN_TOKENS` tokens) where the next, longer item would make them more than `PAD_TOLERANCE` padding.
-
-    Sorting alone leaves the long tail of a small input in wide, mostly padded batches (20% of the tokens were
-    padding for 512 statements of the benchmark's length mix, 3% at this tolerance).
-
-    >>> sorted_batches([3, 50, 4, 3], batch_size=2)
-    [[0, 3], [2, 1]]
-    >>> sorted_batches([300, 300, 20, 600], batch_size=64)
-    [[2, 0, 1], [3]]
-    """
-    batches: list[list[int]] = []
-    current: list[int] = []
-    tokens = 0
-    for k in sorted(range(len(lengths)), key=lengths.__getitem__):
-        n = lengths[k]
-        padded = n * (len(current) + 1)  # sorted: the new item sets the width
-        wasteful = tokens >= MIN_TOKENS and padded - tokens - n > PAD_TOLERANCE * padded
-        if current and (len(current) >= batch_size or wasteful):
-            batches.append(current)
-            current, tokens = [], 0
-        current.append(k)
-        tokens += n
-    if current:
-        batches.append(current)
-    return batches
-
-
 class Predictor:
     """A model loaded once and bound to this object; safe to call from several threads.
 
@@ -140,8 +107,10 @@ class Predictor:
         """The network over windows in length-sorted batches: (window indices, outputs) per batch."""
         import torch
 
+        order = sorted(range(len(ids)), key=lambda k: len(ids[k]))
         with torch.inference_mode():
-            for chunk in sorted_batches([len(w) for w in ids], batch_size):
+            for b in range(0, len(order), batch_size):
+                chunk = order[b : b + batch_size]
                 width = max(len(ids[k]) for k in chunk)
                 input_ids = torch.zeros((len(chunk), width), dtype=torch.long)  # padding is masked
                 mask = torch.zeros((len(chunk), width), dtype=torch.long)

@@ -173,26 +173,3 @@ def test_import_is_light():
 def test_quantized_path_gives_results(tiny_model):
     fast = stance.load(tiny_model, quantize=True)
     assert fast.predict(["We will win."])[0].stance in STANCES
-
-
-def test_sorted_batches_cap_size_and_limit_padding():
-    import random
-
-    from stance.predict import MIN_TOKENS, PAD_TOLERANCE, sorted_batches
-
-    assert sorted_batches([], 64) == []
-    assert sorted_batches([3, 50, 4, 3], 64) == [[0, 3, 2, 1]]  # small input: one pass, padding and all
-    assert sorted_batches([3, 50, 4, 3], 2) == [[0, 3], [2, 1]]
-    rng = random.Random(0)
-    lengths = [max(3, min(128, round(rng.lognormvariate(3.3, 0.6)))) for _ in range(512)]
-    batches = sorted_batches(lengths, 64)
-    flat = [k for b in batches for k in b]
-    assert sorted(flat) == list(range(512))
-    assert [lengths[k] for k in flat] == sorted(lengths)
-    assert max(map(len, batches)) <= 64
-    for b in batches:
-        real, padded = sum(lengths[k] for k in b), max(lengths[k] for k in b) * len(b)
-        before = sum(lengths[k] for k in b[:-1])  # a batch grows past the tolerance only while still small
-        assert padded - real <= PAD_TOLERANCE * padded or before < MIN_TOKENS
-    padded = sum(max(lengths[k] for k in b) * len(b) for b in batches)
-    assert 1 - sum(lengths) / padded < 0.06  # sorting alone into batches of 64 gives ~20% here

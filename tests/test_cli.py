@@ -6,6 +6,7 @@ import json
 import pytest
 
 from stance.cli import main
+from stance.labels import STANCES
 
 
 def test_help_documents_everything(capsys):
@@ -21,6 +22,18 @@ def test_predict_arguments_table_and_json(tiny_model, capsys):
     assert out[0].split()[:4] == ["stance", "score", "rhetoric", "text"] and len(out) == 3
     assert main(["predict", "--model", str(tiny_model), "--format", "json", "We will win."]) == 0
     assert json.loads(capsys.readouterr().out)["text"] == "We will win."
+
+
+def test_predict_int8(tiny_model, capsys, monkeypatch):
+    import importlib
+
+    module = importlib.import_module("stance.predict")  # the attribute stance.predict is the function
+    seen = []
+    real = module.load
+    monkeypatch.setattr(module, "load", lambda *a, **k: seen.append(k) or real(*a, **k))
+    assert main(["predict", "--model", str(tiny_model), "--int8", "--format", "json", "We will win."]) == 0
+    assert json.loads(capsys.readouterr().out)["stance"] in STANCES
+    assert seen == [{"quantize": True}]
 
 
 def test_predict_file_reports_bad_rows_and_keeps_the_rest(tiny_model, tmp_path, capsys):

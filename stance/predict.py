@@ -80,7 +80,7 @@ class Predictor:
                 "calibration is empty: give at least one statement, or None for the built-in set"
             )
         ids = self._encode(texts)["input_ids"]
-        peaks = channel_peaks(self.model, lambda: all(True for _ in self._forward(ids, 64)))
+        peaks = channel_peaks(self.model, self._forward(ids, 64))
         quantize_network(self.model, peaks)
 
     def __repr__(self) -> str:

@@ -42,6 +42,13 @@ def _articles(items: list[dict[str, Any]], key: str, n: int | None, seed: int = 
     return [i for i in items if i[key] in keep]
 
 
+def _quick_splits(
+    key: str, train: list, valid: list, dev: list, valid_articles: int
+) -> tuple[list, list, list]:
+    """--quick: 12 train articles, `valid_articles` held-out ones and 4 dev articles, grouped by `key`."""
+    return _articles(train, key, 12), _articles(valid, key, valid_articles), _articles(dev, key, 4)
+
+
 def eval_tc(config: TrainConfig, quick: bool) -> dict[str, Any]:
     """Train the TC classifier on PTC train (weight chosen on held-out train articles); score PTC dev."""
     from training.external.ptc import span_examples
@@ -52,11 +59,7 @@ def eval_tc(config: TrainConfig, quick: bool) -> dict[str, Any]:
     train, valid = split_articles(span_examples("train"), config.ptc_validation_share, config.seed)
     dev = span_examples("dev")
     if quick:
-        train, valid, dev = (
-            _articles(train, "article_id", 12),
-            _articles(valid, "article_id", 4),
-            _articles(dev, "article_id", 4),
-        )
+        train, valid, dev = _quick_splits("article_id", train, valid, dev, valid_articles=4)
     with Tracker(config) as tracker:
         tracker.log_sources({"ptc_train_spans": len(train), "ptc_valid_spans": len(valid)}, {})
         tc = fit_tc(config, train, valid, tracker)
@@ -112,11 +115,7 @@ def _si_data(config: TrainConfig, quick: bool) -> tuple[list[dict[str, Any]], ..
     train, valid = ptc_train_sentences(config)
     dev = load_sentences("dev")
     if quick:
-        train, valid, dev = (
-            _articles(train, "doc_id", 12),
-            _articles(valid, "doc_id", 3),
-            _articles(dev, "doc_id", 4),
-        )
+        train, valid, dev = _quick_splits("doc_id", train, valid, dev, valid_articles=3)
     valid_docs, dev_docs = {r["doc_id"] for r in valid}, {r["doc_id"] for r in dev}
     valid_gold = [s for s in load_spans("train") if s.article_id in valid_docs]
     dev_gold = [s for s in load_spans("dev") if s.article_id in dev_docs]

@@ -14,7 +14,23 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("build", help="assemble data/raw/*.jsonl into data/statements/{train,dev,test}.jsonl")
     sub.add_parser("card", help="print the statistics tables for data/README.md")
     sub.add_parser("fingerprint", help="store text fingerprints in data/standoff/*.jsonl (after labelling)")
+    cand = sub.add_parser("candidates", help="write real-quote candidates for labelling (corpus text: never commit)")
+    cand.add_argument("--out", default=".annotation", help="folder for candidates.jsonl (git-ignored)")
+    cand.add_argument("--polnear", type=int, default=2400, help="natural PolNeAR train quotes")
+    cand.add_argument("--ptc", type=int, default=1000, help="natural PTC train quotes (found by analyze's extractor)")
+    cand.add_argument("--liar", type=int, default=1000, help="natural LIAR train statements")
+    cand.add_argument("--enrich", type=int, default=130, help="enrichment candidates per rare class")
     args = parser.parse_args(argv)
+    if args.command == "candidates":
+        from pathlib import Path
+
+        from training.data.candidates import build_candidates
+        from training.data.standoff import existing_spans
+
+        natural = {"polnear": args.polnear, "ptc": args.ptc, "liar": args.liar}
+        counts = build_candidates(Path(args.out), natural, args.enrich, existing_spans())
+        print(json.dumps(counts, indent=2))
+        return 0
     if args.command == "validate":
         from training.data.validate import main as validate_main
 

@@ -16,13 +16,31 @@ def standoff_files(data_dir: Path = DATA_DIR) -> list[Path]:
     return sorted((data_dir / "standoff").glob("*.jsonl"))
 
 
+def existing_spans(data_dir: Path = DATA_DIR) -> set[tuple[str, int, int]]:
+    """(doc_id, start, end) of every labelled stand-off record, so that candidates skip them."""
+    return {(str(row["doc_id"]), row["start"], row["end"]) for p in standoff_files(data_dir) for _, row in read_jsonl(p)}
+
+
 def fingerprint(text: str) -> str:
     """A short hash of the quote text, stored so a shifted offset fails loudly instead of mislabelling."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
 
 
 @cache
-def _document(corpus: str, split: str, doc_id: str) -> str:
+def _liar_statements(split: str) -> dict[str, str]:
+    from training.data.candidates import liar_rows
+
+    return {row[0]: row[2] for row in liar_rows(split)}
+
+
+@cache
+def document(corpus: str, split: str, doc_id: str) -> str:
+    """The text a stand-off record's offsets index: an article, or for LIAR the statement itself."""
+    if corpus == "liar":
+        statements = _liar_statements(split)
+        if doc_id not in statements:
+            raise RecordError(f"LIAR {split} has no statement {doc_id!r}")
+        return statements[doc_id]
     if corpus == "polnear":
         path = external_dir("polnear") / "data" / split / "text" / f"{doc_id}.txt"
     elif corpus == "ptc":
@@ -60,7 +78,7 @@ def load_standoff(path: Path) -> list[dict[str, Any]]:
     """Records in the project schema, text rebuilt from the external corpus; raises on any offset mismatch."""
     records = []
     for lineno, row in read_jsonl(path):
-        doc = _document(row["corpus"], row["split"], str(row["doc_id"]))
+        doc = document(row["corpus"], row["split"], str(row["doc_id"]))
         text = doc[row["start"] : row["end"]]
         if (
             row["end"] > len(doc)
@@ -91,7 +109,7 @@ def add_fingerprints(path: Path) -> int:
     """Store the text fingerprint in each row of a stand-off file (run once after labelling)."""
     rows = []
     for _, row in read_jsonl(path):
-        doc = _document(row["corpus"], row["split"], str(row["doc_id"]))
+        doc = document(row["corpus"], row["split"], str(row["doc_id"]))
         rows.append({**row, "sha1": fingerprint(doc[row["start"] : row["end"]])})
     write_jsonl(path, rows)
     return len(rows)

@@ -11,8 +11,10 @@ from stance.types import Quote
 def analyze(article: str, *, model: str | os.PathLike | None = None, batch_size: int = 64) -> list[Quote]:
     """Find the quotes in `article`, resolve their speakers and label each one.
 
-    A partial quote (a few quoted words inside a reporting sentence) is labelled from its whole
-    sentence, so "remained 'difficult'" is read as an admission, not as the adjective alone.
+    Each quote is read the way the model was trained to read real quotes (`stance.context.quote_input`, the
+    model's `input_format`): its reporting sentence with the quote marked, so "remained 'difficult'" is read as
+    an admission and "accused [Q]the GOP of stoking the issue[/Q]" as an accusation. Models trained before
+    that read the extractor's context span as it is.
 
     >>> [q.speaker for q in stance.analyze(open("article.txt").read())]  # doctest: +SKIP
     ['Mr Putin', "Ukraine's chief of staff", ...]
@@ -21,13 +23,29 @@ def analyze(article: str, *, model: str | os.PathLike | None = None, batch_size:
         raise TypeError(f"expected the article as str, got {type(article).__name__}")
     if not article.strip():
         raise ValueError("empty or whitespace-only article: there is nothing to analyze")
-    from stance.predict import predict
+    from stance.context import quote_input
+    from stance.predict import _cached, _default_predictor
 
     found = extract_quotes(article)
     if not found:
         return []
-    contexts = [article[q.context_start : q.context_end] for q in found]
-    predictions = predict(contexts, batch_size=batch_size, model=model)
+    predictor = _default_predictor() if model is None else _cached(model)
+    fmt = predictor.meta.input_format
+    if fmt is None:
+        contexts = [article[q.context_start : q.context_end] for q in found]
+    else:
+        contexts = [
+            quote_input(
+                article,
+                q.start,
+                q.end,
+                fmt=fmt,
+                speaker=q.speaker,
+                cue=(q.cue_start, q.cue_end) if q.cue_start is not None else None,
+            )
+            for q in found
+        ]
+    predictions = predictor.predict(contexts, batch_size=batch_size)
     return [
         Quote(
             text=q.text,

@@ -54,13 +54,15 @@ def quote_input(
     *,
     fmt: str = "marked",
     speaker: str | None = None,
+    cue: tuple[int, int] | None = None,
     bounds: tuple[int, int] | None = None,
 ) -> str:
     """The model input for the quote article[start:end].
 
     `fmt` is one of FORMATS: the bare span, its sentence, the sentence with the quote inside `[Q]…[/Q]`, or that
     with the speaker's name in front ("Speaker: … | …"). `bounds` overrides the sentence found by the
-    segmenter (for example the context an extractor already chose). Line breaks become spaces.
+    segmenter (for example the context an extractor already chose); a `cue` (its offsets) in a neighbouring
+    sentence ('"…," he said.') widens the window to hold it. Line breaks become spaces.
     """
     if fmt not in FORMATS:
         raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
@@ -70,13 +72,14 @@ def quote_input(
     if fmt == "span":
         return " ".join(quote.split())
     lo, hi = bounds if bounds else sentence_bounds(article, start, end)
+    if cue is not None:
+        c_lo, c_hi = sentence_bounds(article, cue[0], cue[1])
+        lo, hi = min(lo, c_lo), max(hi, c_hi)
     lo, hi = min(lo, start), max(hi, end)
     left = _clip_left(article[lo:start], MAX_CONTEXT_CHARS)
     right = _clip_right(article[end:hi], MAX_CONTEXT_CHARS)
-    if fmt == "sentence":
-        text = left + quote + right
-    else:
-        text = left + QUOTE_OPEN + quote + QUOTE_CLOSE + right
+    marked = QUOTE_OPEN + quote + QUOTE_CLOSE if fmt != "sentence" else quote
+    text = left + marked + right
     text = " ".join(text.split())
     if fmt == "marked_speaker" and speaker:
         text = f"{' '.join(speaker.split())} | {text}"

@@ -29,6 +29,9 @@ class ModelMeta:
     stride: int = 32
     taxonomy_version: str = TAXONOMY_VERSION
     base_model: str = "sentence-transformers/all-MiniLM-L6-v2"
+    # how analyze() shows the model a quote in its article (stance.context.quote_input's fmt); None: as
+    # models before corpus v1.3 were trained, the extractor's context span as it is
+    input_format: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     run_id: str | None = None
     config: dict[str, Any] = field(default_factory=dict)

@@ -10,7 +10,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-SOURCES = ("corpus", "ptc", "polnear_standoff", "ptc_standoff")
+SOURCES = ("corpus", "ptc", "polnear_standoff", "ptc_standoff", "liar_standoff")
+INPUT_FORMATS = ("span", "sentence", "marked", "marked_speaker")  # stance.context.FORMATS
 # ptc_tc: the PTC technique classifier of training/tc.py, ptc_si_tagger: the SI token tagger of training/si.py;
 # both are trained by training.eval_external, not training.train
 MODELS = ("minilm", "baseline", "ptc_tc", "ptc_si_tagger")
@@ -26,6 +27,8 @@ class TrainConfig:
     sources: list[str] = field(default_factory=lambda: ["corpus"])
     ptc_sentences_per_epoch: int = 3000  # PTC train is resampled each epoch to keep epochs short
     ptc_validation_share: float = 0.0  # >0 carves a validation slice of PTC train articles (external runs)
+    input_format: str = "span"  # how a real quote is read: stance.context.quote_input's fmt
+    real_repeat: int = 1  # each real (stand-off) training quote is seen this many times per epoch
     epochs: int = 4
     batch_size: int = 16
     eval_batch_size: int = 64
@@ -59,6 +62,10 @@ class TrainConfig:
         bad = [s for s in self.sources if s not in SOURCES]
         if bad or not self.sources:
             raise ValueError(f"sources: {bad or 'empty'} — choose from {SOURCES}")
+        if self.input_format not in INPUT_FORMATS:
+            raise ValueError(f"input_format: {self.input_format!r} is not one of {INPUT_FORMATS}")
+        if self.real_repeat < 1:
+            raise ValueError(f"real_repeat: must be >= 1, got {self.real_repeat}")
         if self.tracking not in ("mlflow", "none"):
             raise ValueError(f"tracking: {self.tracking!r} must be 'mlflow' or 'none'")
         for name in ("epochs", "batch_size", "eval_batch_size", "max_length"):

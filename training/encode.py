@@ -23,7 +23,9 @@ def encode(records: list[dict[str, Any]], tokenizer: Any, max_length: int) -> li
         rhetoric = [0.0] * n_tech
         for t in r["rhetoric"] or []:
             rhetoric[TECHNIQUE_LABEL2ID[t]] = 1.0
-        spans_known = r["rhetoric"] is not None and (bool(r.get("spans")) or not r["rhetoric"])
+        spans_known = r.get("spans_known", True) and (
+            r["rhetoric"] is not None and (bool(r.get("spans")) or not r["rhetoric"])
+        )
         token_tags = [[0.0] * n_tech for _ in ids]
         for s in r.get("spans") or []:
             j = TECHNIQUE_LABEL2ID[s["technique"]]

@@ -201,7 +201,8 @@ def eval_stance(model: str | None, quick: bool, batch_size: int = 64) -> dict[st
         predictor = Predictor(model)
     except FileNotFoundError as e:
         return {"skipped": str(e)}
-    records = load_standoff(DATA_DIR / "standoff" / "polnear_dev.jsonl")
+    fmt = predictor.meta.input_format or "span"  # older models read the bare quote here
+    records = load_standoff(DATA_DIR / "standoff" / "polnear_dev.jsonl", fmt=fmt)
     records = records[:40] if quick else records
     preds = predictor.predict([r["text"] for r in records], batch_size=batch_size)
     m = stance_metrics([r["stance"] for r in records], [p.stance for p in preds])

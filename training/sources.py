@@ -11,7 +11,11 @@ from training.data.corpus import load_split
 from training.data.schema import DATA_DIR
 from training.external import ExternalDataMissing
 
-STANDOFF_FILES = {"polnear_standoff": "polnear_train.jsonl", "ptc_standoff": "ptc_train.jsonl"}
+STANDOFF_FILES = {
+    "polnear_standoff": "polnear_train.jsonl",
+    "ptc_standoff": "ptc_train.jsonl",
+    "liar_standoff": "liar_train.jsonl",
+}
 
 
 @dataclass
@@ -20,6 +24,9 @@ class Splits:
     dev: list[dict[str, Any]]
     test: list[dict[str, Any]]
     ptc_pool: list[dict[str, Any]] = field(default_factory=list)  # resampled into train each epoch
+    # real quotes of held-out documents, natural sample only: dev chooses the model, test reports it
+    real_dev: list[dict[str, Any]] = field(default_factory=list)
+    real_test: list[dict[str, Any]] = field(default_factory=list)
     used: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
 
@@ -32,6 +39,32 @@ class Splits:
         return self.train + rng.sample(self.ptc_pool, k)
 
 
+def marked(record: dict[str, Any], fmt: str) -> dict[str, Any]:
+    """A corpus reporting sentence with its quoted part inside [Q]…[/Q] when the model reads quotes marked,
+    as analyze() shows them; technique spans move with the text. Other statements are read as they are."""
+    from stance.context import QUOTE_CLOSE, QUOTE_OPEN
+
+    quote = record.get("quote")
+    if not quote or fmt not in ("marked", "marked_speaker"):
+        return record
+    text, s, e = record["text"], quote["start"], quote["end"]
+
+    def shift(pos: int, end: bool) -> int:
+        return (
+            pos
+            + (len(QUOTE_OPEN) if pos > s or (pos == s and not end) else 0)
+            + (len(QUOTE_CLOSE) if pos > e or (pos == e and not end) else 0)
+        )
+
+    spans = [{**x, "start": shift(x["start"], False), "end": shift(x["end"], True)} for x in record["spans"]]
+    return {
+        **record,
+        "text": text[:s] + QUOTE_OPEN + text[s:e] + QUOTE_CLOSE + text[e:],
+        "spans": spans,
+        "quote": {"start": s + len(QUOTE_OPEN), "end": e + len(QUOTE_OPEN)},
+    }
+
+
 def _cap(records: list[dict[str, Any]], n: int | None, seed: int) -> list[dict[str, Any]]:
     if n is None or len(records) <= n:
         return records
@@ -40,7 +73,9 @@ def _cap(records: list[dict[str, Any]], n: int | None, seed: int) -> list[dict[s
 
 def gather(config: TrainConfig) -> Splits:
     """Load every configured source; external ones are skipped, with the reason, when unavailable."""
-    splits = Splits(*(load_split(s) for s in ("train", "dev", "test")))
+    splits = Splits(
+        *([marked(r, config.input_format) for r in load_split(s)] for s in ("train", "dev", "test"))
+    )
     splits.used["corpus"] = len(splits.train)
     if "corpus" not in config.sources:
         splits.train = []
@@ -54,19 +89,38 @@ def gather(config: TrainConfig) -> Splits:
                 if not path.exists():
                     splits.skipped[source] = f"{path} does not exist"
                     continue
-                records = load_standoff(path)
-                splits.train += records
-                splits.used[source] = len(records)
+                records = load_standoff(path, fmt=config.input_format)
+                train = [r for r in records if r["fold"] == "train"]
+                splits.train += train * config.real_repeat
+                splits.used[source] = len(train)
             elif source == "ptc":
                 splits.ptc_pool, held = ptc_train_sentences(config)
                 splits.used["ptc"] = len(splits.ptc_pool)
                 splits.dev += held
         except ExternalDataMissing as e:
             splits.skipped[source] = str(e)
+    splits.real_dev, splits.real_test = real_eval_sets(config.input_format)
     splits.train = _cap(splits.train, config.max_examples, config.seed)
     splits.dev = _cap(splits.dev, config.max_examples, config.seed)
     splits.test = _cap(splits.test, config.max_examples, config.seed)
     return splits
+
+
+def real_eval_sets(fmt: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The natural real quotes of dev-fold and test-fold documents, whatever the run trains on; ([], []) when
+    STANCE_EXTERNAL_DIR is unset. Enriched and hand-picked (legacy) quotes never enter them."""
+    from training.data.standoff import load_standoff
+
+    dev, test = [], []
+    for name in sorted(set(STANDOFF_FILES.values())):
+        path = DATA_DIR / "standoff" / name
+        try:
+            records = load_standoff(path, fmt=fmt) if path.exists() else []
+        except ExternalDataMissing:
+            return [], []
+        dev += [r for r in records if r["fold"] == "dev" and r["pool"] == "natural"]
+        test += [r for r in records if r["fold"] == "test" and r["pool"] == "natural"]
+    return dev, test
 
 
 def ptc_train_sentences(config: TrainConfig) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

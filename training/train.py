@@ -65,8 +65,9 @@ def train_minilm(config: TrainConfig, splits: Splits, tracker: Any, out_dir: Pat
 
     encoder_path = Path(config.encoder) if config.encoder else base_encoder_path()
     tokenizer = AutoTokenizer.from_pretrained(str(encoder_path), local_files_only=True)
-    model = build_model(encoder_path, dropout=config.dropout)
-    loss_fn = MultiTaskLoss.from_records(splits.train + splits.ptc_pool, config)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")  # a GPU when there is one
+    model = build_model(encoder_path, dropout=config.dropout).to(device)
+    loss_fn = MultiTaskLoss.from_records(splits.train + splits.ptc_pool, config).to(device)
     pad = tokenizer.pad_token_id
     n_per_epoch = len(splits.epoch_train(config, 0))
     steps = config.epochs * -(-n_per_epoch // config.batch_size)
@@ -78,6 +79,7 @@ def train_minilm(config: TrainConfig, splits: Splits, tracker: Any, out_dir: Pat
     optimizer = torch.optim.AdamW(groups, weight_decay=config.weight_decay)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup * steps), steps)
     dev_features = encode(splits.dev, tokenizer, config.max_length)
+    real_dev_features = encode(splits.real_dev, tokenizer, config.max_length)
     best, best_score, bad_epochs, step = None, -1.0, 0, 0
     for epoch in range(1, config.epochs + 1):
         model.train()
@@ -88,6 +90,7 @@ def train_minilm(config: TrainConfig, splits: Splits, tracker: Any, out_dir: Pat
         total, t0 = 0.0, time.time()
         bar = tqdm(loader, desc=f"epoch {epoch}/{config.epochs}", leave=False, disable=None)
         for i, batch in enumerate(bar, 1):
+            batch = {k: v.to(device) for k, v in batch.items()}
             out = model(batch["input_ids"], batch["attention_mask"])
             loss, parts = loss_fn(out, batch)
             loss.backward()
@@ -108,15 +111,23 @@ def train_minilm(config: TrainConfig, splits: Splits, tracker: Any, out_dir: Pat
                     seen / (time.time() - t0),
                 )
         dev = _dev_scores(model, dev_features, config, pad)
+        real_dev = _dev_scores(model, real_dev_features, config, pad) if real_dev_features else {}
+        # real-news stance counts as much as the written corpus's stance and rhetoric together
         score = dev.get("stance_macro_f1", 0.0) + dev.get("rhetoric_micro_f1", 0.0)
-        epoch_metrics = {"train/loss": total / max(1, len(loader)), **{f"dev/{k}": v for k, v in dev.items()}}
+        score = (score + 2 * real_dev["stance_macro_f1"]) / 2 if real_dev else score
+        epoch_metrics = {
+            "train/loss": total / max(1, len(loader)),
+            **{f"dev/{k}": v for k, v in dev.items()},
+            **{f"real_dev/{k}": v for k, v in real_dev.items() if k.startswith("stance")},
+        }
         tracker.log_metrics(epoch_metrics, step=epoch)
         log.info(
-            "epoch %d  loss %.4f  dev stance macro-F1 %.3f  rhetoric micro-F1 %.3f  (%.0fs)",
+            "epoch %d  loss %.4f  dev stance macro-F1 %.3f  rhetoric micro-F1 %.3f  real-dev stance %.3f  (%.0fs)",
             epoch,
             epoch_metrics["train/loss"],
             dev.get("stance_macro_f1", float("nan")),
             dev.get("rhetoric_micro_f1", float("nan")),
+            real_dev.get("stance_macro_f1", float("nan")),
             time.time() - t0,
         )
         if score > best_score:
@@ -136,6 +147,7 @@ def train_minilm(config: TrainConfig, splits: Splits, tracker: Any, out_dir: Pat
         max_length=config.max_length,
         stride=config.stride,
         base_model=str(encoder_path.name if config.encoder else "sentence-transformers/all-MiniLM-L6-v2"),
+        input_format=config.input_format,
         config=config.to_dict(),
     )
     model_dir = save_model(model, tokenizer, meta, out_dir / "model")
@@ -165,7 +177,8 @@ def _dev_scores(
     with torch.inference_mode():
         for b in range(0, len(features), config.eval_batch_size):
             batch = collate(features[b : b + config.eval_batch_size], pad)
-            out = model(batch["input_ids"], batch["attention_mask"])
+            device = next(model.parameters()).device
+            out = model(batch["input_ids"].to(device), batch["attention_mask"].to(device))
             stance_pred += [STANCES[i] for i in out["stance"].argmax(-1).tolist()]
             rhet_pred += [
                 [TECHNIQUES[j] for j, p in enumerate(row) if p >= 0.5]
@@ -208,12 +221,13 @@ def run(config: TrainConfig) -> dict[str, Any]:
                 return _minilm_predictions(model_dir, records, config.eval_batch_size)
 
         results: dict[str, Any] = {"train_seconds": round(time.time() - t0, 1)}
-        for split in ("dev", "test"):
-            records = getattr(splits, split)
+        for split, records in evaluation_sets(config, splits).items():
+            if not records:
+                continue
             metrics = evaluate(records, predict_fn(records))
             results[split] = scalars(metrics)
             tracker.log_metrics({f"{split}/{k}": v for k, v in results[split].items()})
-            for path in write_reports(metrics, split, out_dir / "reports"):
+            for path in write_reports(metrics, split.replace("/", "_"), out_dir / "reports"):
                 tracker.log_artifact(path, "reports")
         tracker.log_metrics({"train_seconds": results["train_seconds"]})
         if model_dir is not None:
@@ -224,6 +238,28 @@ def run(config: TrainConfig) -> dict[str, Any]:
         results["run_id"] = tracker.run_id
     print_summary(config, splits, results)
     return results
+
+
+def evaluation_sets(config: TrainConfig, splits: Splits) -> dict[str, list[dict[str, Any]]]:
+    """The corpus dev/test splits, the real-quote dev and test splits (per source too) and PolNeAR dev."""
+    sets = {
+        "dev": splits.dev,
+        "test": splits.test,
+        "real_dev": splits.real_dev,
+        "real_test": splits.real_test,
+    }
+    for corpus in sorted({r["corpus"] for r in splits.real_test}):
+        sets[f"real_test/{corpus}"] = [r for r in splits.real_test if r["corpus"] == corpus]
+    try:
+        from training.data.schema import DATA_DIR
+        from training.data.standoff import load_standoff
+
+        sets["polnear_dev"] = load_standoff(
+            DATA_DIR / "standoff" / "polnear_dev.jsonl", fmt=config.input_format
+        )
+    except Exception as e:  # no STANCE_EXTERNAL_DIR: the corpus-only path has no real-news evaluation
+        log.warning("PolNeAR dev not evaluated: %s", e)
+    return sets
 
 
 def finish_model(config: TrainConfig, model_dir: Path, results: dict[str, Any], tracker: Any) -> None:
@@ -250,10 +286,13 @@ def finish_model(config: TrainConfig, model_dir: Path, results: dict[str, Any], 
 def print_summary(config: TrainConfig, splits: Splits, results: dict[str, Any]) -> None:
     keys = ["stance_accuracy", "stance_macro_f1", "rhetoric_micro_f1", "rhetoric_macro_f1", "span_f1"]
     print(f"\n{config.name} ({config.model}) — sources {splits.used}, trained in {results['train_seconds']}s")
-    print(f"{'metric':<22}{'dev':>8}{'test':>8}")
+    if not splits.real_dev:
+        print("no real quotes (STANCE_EXTERNAL_DIR unset or no stand-off source): corpus-only model")
+    sets = [s for s in results if isinstance(results[s], dict) and "stance_n" in results[s]]
+    print(f"{'metric':<22}" + "".join(f"{s:>16}" for s in sets))
     for k in keys:
-        row = [results[s].get(k) for s in ("dev", "test")]
-        print(f"{k:<22}" + "".join(f"{v:>8.3f}" if v is not None else f"{'—':>8}" for v in row))
+        row = [results[s].get(k) for s in sets]
+        print(f"{k:<22}" + "".join(f"{v:>16.3f}" if v is not None else f"{'—':>16}" for v in row))
     if results.get("exported_to"):
         print(f"default model: {results['exported_to']}")
 

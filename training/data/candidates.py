@@ -38,6 +38,11 @@ ENRICH_RULES: dict[str, str] = {
     "conceding": r"\b(admit\w*|acknowledg\w*|conced\w*|apologi[sz]\w*|regret\w*|mistake|sorry|"
     r"disappoint\w*|lost|los(?:e|ing)|struggl\w*|difficult|fell short|behind in)\b",
 }
+# Round 4 (the first rule's hits were used up with conciliatory still under 150): wider wording.
+ENRICH_RULES_ROUND4: dict[str, str] = {
+    "conciliatory": r"\b(meet with|reach(?:ed|ing)? out|welcom\w*|agree\w*|together|partner\w*|common|"
+    r"respect\w*|bridge|both sides|across the aisle|cooperation|deal with|work(?:ing)? with|support each other)\b",
+}
 MIN_WORDS, MAX_WORDS = 3, 80
 
 
@@ -100,7 +105,19 @@ def polnear_quotes(existing: set[tuple[str, int, int]]) -> Iterator[Candidate]:
             show = marked_window(article.text, s, e, cue)
             if att.source:
                 show = f"SOURCE: {att.source.text} | CUE: {att.cue.text if att.cue else '-'}\n{show}"
-            yield Candidate("", "polnear", "train", article.id, s, e, speaker, cue, "", fold_of("polnear", article.id), show)
+            yield Candidate(
+                "",
+                "polnear",
+                "train",
+                article.id,
+                s,
+                e,
+                speaker,
+                cue,
+                "",
+                fold_of("polnear", article.id),
+                show,
+            )
 
 
 def ptc_quotes(existing: set[tuple[str, int, int]]) -> Iterator[Candidate]:
@@ -122,7 +139,9 @@ def ptc_quotes(existing: set[tuple[str, int, int]]) -> Iterator[Candidate]:
             cue = [q.cue_start, q.cue_end] if q.cue_start is not None else None
             show = marked_window(doc, q.start, q.end, cue)
             show = f"SPEAKER: {q.speaker or '?'} | CUE: {q.cue or '-'} | KIND: {q.kind}\n{show}"
-            yield Candidate("", "ptc", "train", doc_id, q.start, q.end, speaker, cue, "", fold_of("ptc", doc_id), show)
+            yield Candidate(
+                "", "ptc", "train", doc_id, q.start, q.end, speaker, cue, "", fold_of("ptc", doc_id), show
+            )
 
 
 def liar_rows(split: str = "train") -> Iterator[list[str]]:
@@ -147,6 +166,8 @@ def liar_quotes() -> Iterator[Candidate]:
 
 
 def _sample(items: list[Candidate], n: int, per_doc: int, rng: random.Random) -> list[Candidate]:
+    if n <= 0:
+        return []
     rng.shuffle(items)
     taken, per = [], {}
     for c in items:
@@ -165,7 +186,14 @@ def _cue_and_quote(c: Candidate, docs: dict[tuple[str, str], str]) -> str:
 
 
 def build_candidates(
-    out: Path, natural: dict[str, int], enrich_per_class: int, existing: set[tuple[str, int, int]], seed: int = 7
+    out: Path,
+    natural: dict[str, int],
+    enrich_per_class: int,
+    existing: set[tuple[str, int, int]],
+    seed: int = 7,
+    prefix: str = "c",
+    enrich_classes: tuple[str, ...] = tuple(ENRICH_RULES),
+    rules: dict[str, str] | None = None,
 ) -> dict[str, int]:
     """Write `<out>/candidates.jsonl` and return how many candidates each pool got."""
     from training.data.standoff import document
@@ -184,18 +212,28 @@ def build_candidates(
             chosen.append(c)
     taken = {(c.corpus, c.doc_id, c.start, c.end) for c in chosen}
     docs = {(c.corpus, c.doc_id): document(c.corpus, c.split, c.doc_id) for p in pools.values() for c in p}
-    rest = [c for p in pools.values() for c in p if c.fold == "train" and (c.corpus, c.doc_id, c.start, c.end) not in taken]
+    rest = [
+        c
+        for p in pools.values()
+        for c in p
+        if c.fold == "train" and (c.corpus, c.doc_id, c.start, c.end) not in taken
+    ]
     rng.shuffle(rest)
-    for cls, rule in ENRICH_RULES.items():
+    for cls in enrich_classes:
+        rule = (rules or ENRICH_RULES)[cls]
         pattern = re.compile(rule, re.IGNORECASE)
-        hits = [c for c in rest if (c.corpus, c.doc_id, c.start, c.end) not in taken and pattern.search(_cue_and_quote(c, docs))]
+        hits = [
+            c
+            for c in rest
+            if (c.corpus, c.doc_id, c.start, c.end) not in taken and pattern.search(_cue_and_quote(c, docs))
+        ]
         for c in hits[:enrich_per_class]:
             c.pool = f"enriched:{cls}"
             chosen.append(c)
             taken.add((c.corpus, c.doc_id, c.start, c.end))
     rng.shuffle(chosen)
     for i, c in enumerate(chosen):
-        c.cid = f"c{i:05d}"
+        c.cid = f"{prefix}{i:05d}"
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "candidates.jsonl", "w", encoding="utf-8") as f:
         for c in chosen:

@@ -130,4 +130,85 @@ def card() -> str:
             "Most frequent stance disagreements (pass 1 → pass 2): "
             + ", ".join(f"{p}→{q} ({n})" for (p, q), n in ag["top_confusions"])
         )
+    parts += ["", standoff_card()]
+    return "\n".join(parts)
+
+
+def _kappa(pairs: list[tuple[str, str]]) -> tuple[float, float]:
+    from sklearn.metrics import cohen_kappa_score
+
+    a, b = zip(*pairs, strict=True)
+    return sum(x == y for x, y in pairs) / len(pairs), float(cohen_kappa_score(a, b))
+
+
+def standoff_card() -> str:
+    """Real-quote tables: records per source, pool and fold; the natural label distribution per source;
+    the blind second pass's agreement per source (before and after the v2.1 guideline fix)."""
+    rows_by_file = {
+        p.stem: [r for _, r in read_jsonl(p)] for p in sorted((DATA_DIR / "standoff").glob("*.jsonl"))
+    }
+    parts = ["### Real quotes (stand-off)", ""]
+    table = []
+    for name, rows in rows_by_file.items():
+        c = Counter((r.get("pool", "legacy").split(":")[0], r.get("fold", "-")) for r in rows)
+        table.append(
+            [name, len(rows)]
+            + [c[(p, f)] for p in ("natural", "enriched", "legacy") for f in ("train", "dev", "test")]
+        )
+    heads = ["file", "records"] + [
+        f"{p} {f}" for p in ("natural", "enriched", "legacy") for f in ("train", "dev", "test")
+    ]
+    parts += [_table(heads, table), ""]
+    parts.append("Natural label distribution per source (share of the natural sample, all folds):")
+    parts.append("")
+    natural = {
+        n: [r["stance"] for r in rows if r.get("pool") == "natural"] for n, rows in rows_by_file.items()
+    }
+    natural = {n: v for n, v in natural.items() if v}
+    table = [[s] + [f"{Counter(v)[s] / len(v):.1%}" for v in natural.values()] for s in STANCES]
+    table.append(["**n**"] + [len(v) for v in natural.values()])
+    parts += [_table(["stance", *natural], table), ""]
+    everything = Counter(r["stance"] for n, rows in rows_by_file.items() if n != "polnear_dev" for r in rows)
+    enriched = Counter(
+        r["pool"].split(":")[1]
+        for rows in rows_by_file.values()
+        for r in rows
+        if r.get("pool", "").startswith("enriched")
+    )
+    parts.append(
+        "Training-file stance counts, all pools (enrichment candidates drawn per class in brackets): "
+        + ", ".join(f"{s} {everything[s]} ({enriched[s]})" for s in STANCES)
+    )
+    second = AGREEMENT_DIR / "standoff_second_pass.jsonl"
+    if second.exists():
+        rows = [r for _, r in read_jsonl(second)]
+        table = []
+        for corpus in sorted({r["corpus"] for r in rows}) + [None]:
+            sub = [r for r in rows if corpus is None or r["corpus"] == corpus]
+            line = [corpus or "all", len(sub)]
+            for key in ("first", "first_v21"):
+                both = [(r[key], r["second"]) for r in sub if "skip" not in (r[key], r["second"])]
+                agree, k = _kappa(both)
+                line += [len(both), f"{agree:.1%}", f"{k:.3f}"]
+            line.append(
+                f"{sum((r['first'] == 'skip') == (r['second'] == 'skip') for r in sub) / len(sub):.1%}"
+            )
+            table.append(line)
+        heads = [
+            "source",
+            "items",
+            "both labelled",
+            "agreement (v2)",
+            "kappa (v2)",
+            "both (v2.1)",
+            "agreement (v2.1)",
+            "kappa (v2.1)",
+            "skip agreement",
+        ]
+        parts += [
+            "",
+            "Blind second pass (`agreement/standoff_second_pass.jsonl`), stance on items neither pass skipped:",
+            "",
+            _table(heads, table),
+        ]
     return "\n".join(parts)

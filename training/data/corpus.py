@@ -109,7 +109,7 @@ def _from_raw(raw: dict[str, Any], where: str) -> dict[str, Any]:
         "id": "",
         "text": text,
         "stance": raw["stance"],
-        "rhetoric": sorted(set(raw.get("rhetoric", []))),
+        "rhetoric": None if raw.get("rhetoric", []) is None else sorted(set(raw.get("rhetoric", []))),
         "spans": sorted(spans, key=lambda s: (s["start"], s["end"], s["technique"])),
         "source": CORPUS_SOURCE,
         "domain": raw.get("domain"),
@@ -147,29 +147,45 @@ def build(seed: int = 13) -> dict[str, Any]:
         rejected["near_duplicate"] += len(drop)
         kept = [r for i, r in enumerate(kept) if i not in drop]
 
+    # A statement keeps the split (and id) it had: a new batch adds statements without redrawing the test split.
+    previous = {
+        r["text"]: (split, r["id"])
+        for split in SPLITS
+        if split_path(split).exists()
+        for _, r in read_jsonl(split_path(split))
+    }
     rng = random.Random(seed)
+    splits: dict[str, list[dict[str, Any]]] = {s: [] for s in SPLITS}
     by_stance: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in kept:
-        by_stance[r["stance"]].append(r)
-    splits: dict[str, list[dict[str, Any]]] = {s: [] for s in SPLITS}
+        if r["text"] in previous:
+            split, r["id"] = previous[r["text"]]
+            splits[split].append(r)
+        else:
+            by_stance[r["stance"]].append(r)
+    rejected["left_the_corpus"] = len(previous) - sum(len(v) for v in splits.values())
+    new: dict[str, list[dict[str, Any]]] = {s: [] for s in SPLITS}
     for stance in sorted(by_stance):
         group = by_stance[stance]
         rng.shuffle(group)
         n_dev = round(len(group) * SPLIT_SHARES["dev"])
         n_test = round(len(group) * SPLIT_SHARES["test"])
-        splits["dev"] += group[:n_dev]
-        splits["test"] += group[n_dev : n_dev + n_test]
-        splits["train"] += group[n_dev + n_test :]
+        new["dev"] += group[:n_dev]
+        new["test"] += group[n_dev : n_dev + n_test]
+        new["train"] += group[n_dev + n_test :]
     for split, rows in splits.items():
-        rng.shuffle(rows)
-        for k, r in enumerate(rows):
+        rows.sort(key=lambda r: r["id"])
+        rng.shuffle(new[split])
+        for k, r in enumerate(new[split], start=len(rows)):
             r["id"] = f"{split}-{k:05d}"
+        rows += new[split]
         write_jsonl(split_path(split), rows)
     remapped = remap_agreement({r["text"]: r["id"] for rows in splits.values() for r in rows})
     return {
         "kept": len(kept),
         "rejected": dict(rejected),
         **{s: len(v) for s, v in splits.items()},
+        "added": {s: len(v) for s, v in new.items()},
         "agreement_ids_remapped": remapped,
     }
 

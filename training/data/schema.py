@@ -12,7 +12,19 @@ STATEMENTS_DIR = DATA_DIR / "statements"
 SPLITS: tuple[str, ...] = ("train", "dev", "test")
 
 REQUIRED = ("id", "text", "stance", "rhetoric", "source")
-OPTIONAL = ("spans", "context", "domain", "speaker_role", "quote", "doc_id", "doc_start")
+OPTIONAL = (
+    "spans",
+    "context",
+    "domain",
+    "speaker_role",
+    "quote",
+    "doc_id",
+    "doc_start",
+    "corpus",
+    "fold",
+    "pool",
+    "spans_known",  # real quotes (training/data/standoff.py)
+)
 
 
 class RecordError(ValueError):

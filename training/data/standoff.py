@@ -18,7 +18,11 @@ def standoff_files(data_dir: Path = DATA_DIR) -> list[Path]:
 
 def existing_spans(data_dir: Path = DATA_DIR) -> set[tuple[str, int, int]]:
     """(doc_id, start, end) of every labelled stand-off record, so that candidates skip them."""
-    return {(str(row["doc_id"]), row["start"], row["end"]) for p in standoff_files(data_dir) for _, row in read_jsonl(p)}
+    return {
+        (str(row["doc_id"]), row["start"], row["end"])
+        for p in standoff_files(data_dir)
+        for _, row in read_jsonl(p)
+    }
 
 
 def fingerprint(text: str) -> str:
@@ -74,32 +78,54 @@ def _ptc_rhetoric(split: str, doc_id: str, start: int, end: int) -> tuple[list[s
     return sorted({x["technique"] for x in spans}), spans
 
 
-def load_standoff(path: Path) -> list[dict[str, Any]]:
-    """Records in the project schema, text rebuilt from the external corpus; raises on any offset mismatch."""
+def load_standoff(path: Path, fmt: str = "span") -> list[dict[str, Any]]:
+    """Records in the project schema, text rebuilt from the external corpus; raises on any offset mismatch.
+
+    `fmt` is what the model reads (`stance.context.FORMATS`): the bare quote, or its sentence with the quote
+    marked (the speaker in front for `marked_speaker`). Each record keeps its `fold` (the real-quote split of its
+    document) and `pool` (`natural`, `enriched:<class>` or `legacy`, the hand-picked first labels).
+    """
+    from stance.context import quote_input
+    from training.data.candidates import fold_of
+
     records = []
     for lineno, row in read_jsonl(path):
         doc = document(row["corpus"], row["split"], str(row["doc_id"]))
-        text = doc[row["start"] : row["end"]]
+        quote = doc[row["start"] : row["end"]]
         if (
             row["end"] > len(doc)
-            or not text.strip()
-            or fingerprint(text) != row.get("sha1", fingerprint(text))
+            or not quote.strip()
+            or fingerprint(quote) != row.get("sha1", fingerprint(quote))
         ):
             raise RecordError(
                 f"{path.name}:{lineno}: offsets [{row['start']}, {row['end']}) do not match "
-                f"{row['corpus']}/{row['doc_id']} (text {text[:40]!r}, fingerprint {row.get('sha1')!r})"
+                f"{row['corpus']}/{row['doc_id']} (text {quote[:40]!r}, fingerprint {row.get('sha1')!r})"
             )
         rhetoric, spans = row["rhetoric"], []
         if row["corpus"] == "ptc" and rhetoric is None:
             rhetoric, spans = _ptc_rhetoric(row["split"], str(row["doc_id"]), row["start"], row["end"])
+        speaker = row.get("speaker")
+        text = quote_input(
+            doc,
+            row["start"],
+            row["end"],
+            fmt=fmt,
+            speaker=doc[speaker[0] : speaker[1]] if speaker else None,
+            cue=tuple(row["cue"]) if row.get("cue") else None,
+        )
         records.append(
             {
                 "id": f"{row['corpus']}-{row['split']}-{row['doc_id']}-{row['start']}",
                 "text": text,
                 "stance": row["stance"],
                 "rhetoric": rhetoric,
-                "spans": spans,
+                # span offsets index the bare quote; in a sentence they would point elsewhere
+                "spans": spans if fmt == "span" else [],
+                "spans_known": fmt == "span",
                 "source": f"{row['corpus']}:{row['split']}",
+                "corpus": row["corpus"],
+                "fold": row.get("fold") or fold_of(row["corpus"], str(row["doc_id"])),
+                "pool": row.get("pool", "legacy"),
             }
         )
     return records

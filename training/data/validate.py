@@ -38,12 +38,25 @@ def seed_leaks(texts: list[str]) -> list[tuple[int, str]]:
 
 def _check_standoff(record: Any) -> None:
     from stance.labels import STANCES, TECHNIQUES
+    from training.data.candidates import fold_of
 
     need = {"corpus", "split", "doc_id", "start", "end", "stance", "rhetoric", "sha1"}
-    if not isinstance(record, dict) or set(record) != need:
-        raise RecordError(f"expected exactly the fields {sorted(need)}")
-    if record["corpus"] not in ("polnear", "ptc"):
+    optional = {"fold", "pool", "speaker", "cue"}
+    if not isinstance(record, dict) or not need <= set(record) <= need | optional:
+        raise RecordError(f"expected the fields {sorted(need)} and optionally {sorted(optional)}")
+    if record["corpus"] not in ("polnear", "ptc", "liar"):
         raise RecordError(f"corpus: unknown {record['corpus']!r}")
+    if "fold" in record and record["fold"] != fold_of(record["corpus"], str(record["doc_id"])):
+        raise RecordError(f"fold: {record['fold']!r} is not the fold of document {record['doc_id']!r}")
+    pool = record.get("pool", "legacy")
+    if pool not in ("natural", "legacy") and not (pool.startswith("enriched:") and pool[9:] in STANCES):
+        raise RecordError(f"pool: unknown {pool!r} (natural, legacy or enriched:<stance>)")
+    for key in ("speaker", "cue"):
+        value = record.get(key)
+        if value is not None and not (
+            isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value)
+        ):
+            raise RecordError(f"{key}: expected null or [start, end], got {value!r}")
     if not (
         isinstance(record["start"], int)
         and isinstance(record["end"], int)

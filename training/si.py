@@ -130,7 +130,7 @@ def fit_si(
     import torch
     from transformers import get_linear_schedule_with_warmup
 
-    from stance.model import base_encoder_path
+    from training.modeling import base_encoder_path
     from training.ptc_scoring import score_si
 
     tagger = TokenTagger(

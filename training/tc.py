@@ -182,7 +182,7 @@ def train_encoder(
     import torch
     from transformers import get_linear_schedule_with_warmup
 
-    from stance.model import base_encoder_path
+    from training.modeling import base_encoder_path
 
     model = SpanClassifier(
         Path(config.encoder) if config.encoder else base_encoder_path(), config.max_length, config.dropout

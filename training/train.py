@@ -59,9 +59,10 @@ def train_minilm(config: TrainConfig, splits: Splits, tracker: Any, out_dir: Pat
     from transformers import AutoTokenizer, get_linear_schedule_with_warmup
 
     from stance.labels import STANCES, TECHNIQUES
-    from stance.model import ModelMeta, base_encoder_path, build_model, save_model, write_meta
+    from stance.model import ModelMeta, write_meta
     from training.encode import collate, encode, length_grouped_batches
     from training.losses import MultiTaskLoss
+    from training.modeling import base_encoder_path, build_model, save_model
 
     encoder_path = Path(config.encoder) if config.encoder else base_encoder_path()
     tokenizer = AutoTokenizer.from_pretrained(str(encoder_path), local_files_only=True)

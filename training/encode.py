@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import torch
+from torch.nn.utils.rnn import pad_sequence
 
 from stance.labels import STANCE_LABEL2ID, TECHNIQUE_LABEL2ID, TECHNIQUES
 
@@ -44,45 +46,67 @@ def encode(records: list[dict[str, Any]], tokenizer: Any, max_length: int) -> li
     return features
 
 
+def pad(
+    rows: Sequence[Sequence[Any]], value: float | int = 0, dtype: torch.dtype | None = None
+) -> torch.Tensor:
+    """Rows of different lengths as one tensor, right-padded with `value` to the longest row.
+
+    >>> pad([[1, 2, 3], [4]], value=-1).tolist()
+    [[1, 2, 3], [4, -1, -1]]
+    """
+    return pad_sequence([torch.tensor(r, dtype=dtype) for r in rows], batch_first=True, padding_value=value)
+
+
+def attention_mask(rows: Sequence[Sequence[Any]]) -> torch.Tensor:
+    """1 on each row's tokens, 0 on the padding that `pad` adds."""
+    return pad([[1] * len(r) for r in rows], 0, torch.long)
+
+
 def collate(batch: list[dict[str, Any]], pad_id: int) -> dict[str, torch.Tensor]:
-    """Pad to the longest feature in this batch (not to a fixed length)."""
-    width = max(len(f["input_ids"]) for f in batch)
-    n = len(batch)
-    n_tech = len(batch[0]["rhetoric"])
-    input_ids = torch.full((n, width), pad_id, dtype=torch.long)
-    mask = torch.zeros((n, width), dtype=torch.long)
-    tags = torch.zeros((n, width, n_tech))
-    tag_mask = torch.zeros((n, width))
-    for i, f in enumerate(batch):
-        L = len(f["input_ids"])
-        input_ids[i, :L] = torch.tensor(f["input_ids"])
-        mask[i, :L] = 1
-        tags[i, :L] = torch.tensor(f["tags"])
-        if f["tags_known"]:
-            tag_mask[i, :L] = torch.tensor([0.0 if s else 1.0 for s in f["special"]])
+    """The multi-task batch, padded to the longest feature in this batch (not to a fixed length)."""
+    ids = [f["input_ids"] for f in batch]
+    tag_mask = [
+        [0.0 if s else 1.0 for s in f["special"]] if f["tags_known"] else [0.0] * len(f["special"])
+        for f in batch
+    ]
     return {
-        "input_ids": input_ids,
-        "attention_mask": mask,
+        "input_ids": pad(ids, pad_id, torch.long),
+        "attention_mask": attention_mask(ids),
         "stance": torch.tensor([f["stance"] for f in batch]),
-        "rhetoric": torch.tensor([f["rhetoric"] for f in batch]),
+        "rhetoric": torch.tensor([f["rhetoric"] for f in batch], dtype=torch.float),
         "rhetoric_known": torch.tensor([f["rhetoric_known"] for f in batch], dtype=torch.bool),
-        "tags": tags,
-        "tag_mask": tag_mask,
+        "tags": pad([f["tags"] for f in batch], 0.0, torch.float),
+        "tag_mask": pad(tag_mask, 0.0, torch.float),
     }
 
 
 def length_grouped_batches(
-    features: list[dict[str, Any]], batch_size: int, generator: torch.Generator
+    lengths: Sequence[int], batch_size: int, generator: torch.Generator
 ) -> list[list[int]]:
     """Shuffled batches of similar length (like HF's group_by_length): far less padding, same randomness.
 
     Indices are shuffled, cut into megabatches of 50 batches, sorted by length inside each megabatch,
-    split into batches, and the batch order is shuffled again.
+    split into batches, and the batch order is shuffled again. Every training loop batches with this.
+
+    >>> batches = length_grouped_batches([5, 1, 4, 2, 3], 2, torch.Generator().manual_seed(0))
+    >>> sorted(i for b in batches for i in b), max(len(b) for b in batches)
+    ([0, 1, 2, 3, 4], 2)
     """
-    order = torch.randperm(len(features), generator=generator).tolist()
+    order = torch.randperm(len(lengths), generator=generator).tolist()
     mega = batch_size * 50
     batches = []
     for m in range(0, len(order), mega):
-        chunk = sorted(order[m : m + mega], key=lambda i: len(features[i]["input_ids"]))
+        chunk = sorted(order[m : m + mega], key=lambda i: lengths[i])
         batches += [chunk[b : b + batch_size] for b in range(0, len(chunk), batch_size)]
     return [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
+
+
+def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
+    """Batches of indices in length order, for prediction (no shuffling; the caller puts results back)."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    return [order[b : b + batch_size] for b in range(0, len(order), batch_size)]
+
+
+def feature_lengths(features: Sequence[dict[str, Any]]) -> list[int]:
+    """Token counts of the features, for the batchers."""
+    return [len(f["input_ids"]) for f in features]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -23,16 +22,6 @@ log = logging.getLogger("stance.tc")
 OPEN, CLOSE = "[S]", "[/S]"  # plain text: the tokenizer splits them into "[", "s", "]", no new embeddings
 CONTEXT_CHARS = 220  # sentence context kept on each side of the span, so [S] always fits in max_length
 WEIGHTS = np.round(np.arange(0.0, 1.01, 0.05), 2)  # encoder share in the probability average
-
-
-def split_articles(examples: list[dict[str, Any]], share: float, seed: int) -> tuple[list, list]:
-    """Hold out whole articles, with the rule training.sources uses for sentences (same articles held)."""
-    docs = sorted({e["article_id"] for e in examples})
-    random.Random(seed).shuffle(docs)
-    held = set(docs[: round(len(docs) * share)])
-    return [e for e in examples if e["article_id"] not in held], [
-        e for e in examples if e["article_id"] in held
-    ]
 
 
 def marked(example: dict[str, Any]) -> str:
@@ -242,7 +231,7 @@ def fit_tc(
 ) -> TechniqueClassifier:
     """Train both models on `train`; pick the averaging weight by TC micro-F1 on `valid`.
 
-    >>> tc = fit_tc(config, *split_articles(span_examples("train"), 0.1, 13), tracker)  # doctest: +SKIP
+    >>> tc = fit_tc(config, *hold_out_articles(span_examples("train"), "article_id", 0.1, 13), tracker)  # doctest: +SKIP
     >>> tc.predict(span_examples("dev"))[:2]  # doctest: +SKIP
     ['loaded_language', 'name_calling']
     """

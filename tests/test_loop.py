@@ -196,3 +196,18 @@ def test_si_honours_patience_and_keeps_the_best_threshold(tiny_encoder, monkeypa
     _, threshold, scores = si.fit_si(config, records[:4], records[4:], [], tracker)
     assert [step for step, _ in tracker.metrics] == [1, 2]
     assert scores["epoch"] == 1 and scores["valid_si_f1"] == 0.5 and threshold == si.THRESHOLDS[0]
+
+
+def test_encode_maps_the_corpus_dataset_like_the_records(tiny_encoder):
+    """train.py's features come from Dataset.map; the file-backed corpus encodes as its list of dicts does."""
+    from transformers import AutoTokenizer
+
+    from training.data.corpus import load_corpus, load_split
+    from training.encode import encode, feature_lengths
+
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_encoder), local_files_only=True)
+    from_dataset = encode(load_corpus()["dev"].select(range(20)), tokenizer, 32)
+    from_records = encode(load_split("dev")[:20], tokenizer, 32)
+    assert from_dataset.to_list() == from_records.to_list()
+    assert feature_lengths(from_dataset) == [len(ids) for ids in from_records["input_ids"]]
+    assert encode([], tokenizer, 32).num_rows == 0

@@ -11,39 +11,96 @@ from torch.nn.utils.rnn import pad_sequence
 from stance.labels import STANCE_LABEL2ID, TECHNIQUE_LABEL2ID, TECHNIQUES
 
 IGNORE = -100
+ENCODING_VERSION = 1  # part of the datasets cache key: bump when encode_batch changes what it writes
+FEATURE_COLUMNS = (
+    "input_ids",
+    "length",
+    "stance",
+    "rhetoric",
+    "rhetoric_known",
+    "tags",
+    "tags_known",
+    "special",
+)
 
 
-def encode(records: list[dict[str, Any]], tokenizer: Any, max_length: int) -> list[dict[str, Any]]:
-    """One feature per record, truncated to max_length (training sees sentences; windows are for inference)."""
-    enc = tokenizer(
-        [r["text"] for r in records], truncation=True, max_length=max_length, return_offsets_mapping=True
+def _record_features() -> Any:
+    """The part of the record schema that training reads (see training.data.corpus.load_corpus)."""
+    from datasets import Features, List, Value
+
+    span = {"start": Value("int32"), "end": Value("int32"), "technique": Value("string")}
+    return Features(
+        {
+            "text": Value("string"),
+            "stance": Value("string"),
+            "rhetoric": List(Value("string")),
+            "spans": List(span),
+        }
     )
+
+
+def encode(records: Any, tokenizer: Any, max_length: int) -> Any:
+    """Records (a list of dicts or a `datasets.Dataset`) → a `datasets.Dataset` of features, by `Dataset.map`.
+
+    One feature per record, truncated to max_length (training sees sentences; windows are for inference).
+    A file-backed dataset (`training.data.corpus.load_corpus()`) is tokenized once and then read from the
+    datasets cache; a list is tokenized in memory.
+    """
+    from datasets import Dataset
+    from datasets.fingerprint import Hasher
+
+    if not isinstance(records, Dataset):
+        records = Dataset.from_dict(
+            {
+                "text": [r["text"] for r in records],
+                "stance": [r["stance"] for r in records],
+                "rhetoric": [r["rhetoric"] for r in records],
+                "spans": [r.get("spans") or [] for r in records],
+            },
+            features=_record_features(),
+        )
+    key = [records._fingerprint, tokenizer.name_or_path, len(tokenizer), max_length, ENCODING_VERSION]
+    return records.map(
+        encode_batch,
+        batched=True,
+        fn_kwargs={"tokenizer": tokenizer, "max_length": max_length},
+        remove_columns=records.column_names,
+        new_fingerprint=Hasher.hash(key),
+        desc="tokenize",
+    )
+
+
+def encode_batch(batch: dict[str, list[Any]], tokenizer: Any, max_length: int) -> dict[str, list[Any]]:
+    """The `Dataset.map` function: a batch of record columns → feature columns with masked targets."""
+    enc = tokenizer(batch["text"], truncation=True, max_length=max_length, return_offsets_mapping=True)
     n_tech = len(TECHNIQUES)
-    features = []
-    for k, r in enumerate(records):
+    out: dict[str, list[Any]] = {k: [] for k in FEATURE_COLUMNS}
+    for k, (stance, known, spans) in enumerate(
+        zip(batch["stance"], batch["rhetoric"], batch["spans"], strict=True)
+    ):
         ids, offsets = enc["input_ids"][k], enc["offset_mapping"][k]
         rhetoric = [0.0] * n_tech
-        for t in r["rhetoric"] or []:
+        for t in known or []:
             rhetoric[TECHNIQUE_LABEL2ID[t]] = 1.0
-        spans_known = r["rhetoric"] is not None and (bool(r.get("spans")) or not r["rhetoric"])
         token_tags = [[0.0] * n_tech for _ in ids]
-        for s in r.get("spans") or []:
+        for s in spans or []:
             j = TECHNIQUE_LABEL2ID[s["technique"]]
             for i, (a, b) in enumerate(offsets):
                 if b > a and a < s["end"] and b > s["start"]:
                     token_tags[i][j] = 1.0
-        features.append(
-            {
-                "input_ids": ids,
-                "stance": STANCE_LABEL2ID[r["stance"]] if r["stance"] is not None else IGNORE,
-                "rhetoric": rhetoric,
-                "rhetoric_known": r["rhetoric"] is not None,
-                "tags": token_tags,
-                "tags_known": spans_known,
-                "special": [b <= a for a, b in offsets],
-            }
-        )
-    return features
+        row = {
+            "input_ids": ids,
+            "length": len(ids),
+            "stance": STANCE_LABEL2ID[stance] if stance is not None else IGNORE,
+            "rhetoric": rhetoric,
+            "rhetoric_known": known is not None,
+            "tags": token_tags,
+            "tags_known": known is not None and (bool(spans) or not known),
+            "special": [b <= a for a, b in offsets],
+        }
+        for c in FEATURE_COLUMNS:
+            out[c].append(row[c])
+    return out
 
 
 def pad(
@@ -107,6 +164,8 @@ def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[list[
     return [order[b : b + batch_size] for b in range(0, len(order), batch_size)]
 
 
-def feature_lengths(features: Sequence[dict[str, Any]]) -> list[int]:
-    """Token counts of the features, for the batchers."""
+def feature_lengths(features: Any) -> list[int]:
+    """Token counts of the features (a list of dicts, or a Dataset with a `length` column), for the batchers."""
+    if "length" in getattr(features, "column_names", ()):
+        return list(features["length"])
     return [len(f["input_ids"]) for f in features]

@@ -69,7 +69,7 @@ def train_minilm(config: TrainConfig, splits: Splits, tracker: Any, out_dir: Pat
     pad = tokenizer.pad_token_id
     dev_features = encode(splits.dev, tokenizer, config.max_length)
 
-    def epoch_features(epoch: int) -> list[dict[str, Any]]:
+    def epoch_features(epoch: int) -> Any:
         return encode(splits.epoch_train(config, epoch), tokenizer, config.max_length)
 
     def loss(model: Any, batch: dict[str, Any]) -> Any:
@@ -105,9 +105,7 @@ def train_minilm(config: TrainConfig, splits: Splits, tracker: Any, out_dir: Pat
     return write_meta(meta, model_dir)
 
 
-def _dev_scores(
-    model: Any, features: list[dict[str, Any]], config: TrainConfig, pad: int
-) -> dict[str, float]:
+def _dev_scores(model: Any, features: Any, config: TrainConfig, pad: int) -> dict[str, float]:
     """Quick dev metrics during training (0.5 thresholds; the final ones are tuned)."""
     import torch
 
@@ -119,9 +117,10 @@ def _dev_scores(
     model.eval()
     device = model_device(model)
     stance_pred, rhet_pred = [], []
-    with torch.inference_mode():
+    with torch.inference_mode():  # no DataLoader here: it would draw from the global RNG that dropout uses
         for b in range(0, len(features), config.eval_batch_size):
-            batch = to_device(collate(features[b : b + config.eval_batch_size], pad), device)
+            rows = features.select(range(b, min(b + config.eval_batch_size, len(features)))).to_list()
+            batch = to_device(collate(rows, pad), device)
             out = model(batch["input_ids"], batch["attention_mask"])
             stance_pred += [STANCES[i] for i in out["stance"].argmax(-1).tolist()]
             rhet_pred += [
@@ -129,10 +128,10 @@ def _dev_scores(
                 for row in out["rhetoric"].sigmoid().tolist()
             ]
     model.train()
-    gold_s = [STANCES[f["stance"]] if f["stance"] >= 0 else None for f in features]
+    gold_s = [STANCES[s] if s >= 0 else None for s in features["stance"]]
     gold_r = [
-        [t for t, v in zip(TECHNIQUES, f["rhetoric"], strict=True) if v] if f["rhetoric_known"] else None
-        for f in features
+        [t for t, v in zip(TECHNIQUES, r, strict=True) if v] if known else None
+        for r, known in zip(features["rhetoric"], features["rhetoric_known"], strict=True)
     ]
     return scalars({**stance_metrics(gold_s, stance_pred), **rhetoric_metrics(gold_r, rhet_pred)})
 

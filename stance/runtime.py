@@ -1,6 +1,6 @@
 """The inference network in plain torch, and the tokenizer from `tokenizers`: no transformers on the prediction path.
 
-Training builds `stance.model.StanceModel` on a `transformers` BertModel. Inference needs only its forward pass,
+Training builds `training.modeling.StanceModel` on a `transformers` BertModel. Inference needs only its forward pass,
 so this module re-implements the BERT encoder (embeddings, post-LayerNorm blocks, GELU feed-forward) with fused
 query/key/value projections and `scaled_dot_product_attention`, and loads the same `model.safetensors`. It
 skips `import transformers` and the model-building machinery behind it (several seconds of cold start on two

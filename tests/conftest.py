@@ -20,7 +20,7 @@ def tiny_encoder(tmp_path_factory) -> Path:
     import torch
     from transformers import AutoModel, AutoTokenizer, BertConfig
 
-    from stance.model import base_encoder_path
+    from training.modeling import base_encoder_path
 
     torch.manual_seed(0)
     path = tmp_path_factory.mktemp("tiny-encoder")

@@ -12,7 +12,8 @@ from stance.labels import TECHNIQUES
 from training.config import load_config
 from training.eval_external import END, START, eval_stance, main, write_table
 from training.external import available
-from training.tc import assign, marked, side_features, split_articles
+from training.external.ptc import hold_out_articles
+from training.tc import assign, marked, side_features
 
 
 def _example(article: str, start: int, end: int, text: str, technique: str = "doubt", reps: int = 1) -> dict:
@@ -57,10 +58,15 @@ def test_side_features_count_repeats_among_span_positions():
     assert feats[2, 1] == 1.0 and feats[0, 1] == 0.0
 
 
-def test_split_articles_holds_out_whole_articles():
+def test_hold_out_articles_holds_out_whole_articles():
     examples = [_example(str(a), k, k + 1, "w") for a in range(20) for k in range(3)]
-    train, valid = split_articles(examples, 0.1, 13)
+    train, valid = hold_out_articles(examples, "article_id", 0.1, 13)
     assert len(valid) == 6 and not {e["article_id"] for e in train} & {e["article_id"] for e in valid}
+    # sentences (doc_id) and span examples (article_id) of the same articles are held out alike
+    sentences = [{"doc_id": e["article_id"]} for e in examples]
+    _, held = hold_out_articles(sentences, "doc_id", 0.1, 13)
+    assert {s["doc_id"] for s in held} == {e["article_id"] for e in valid}
+    assert hold_out_articles(examples, "article_id", 0.0, 13) == (examples, [])
 
 
 def test_ptc_tc_config_needs_a_validation_share():

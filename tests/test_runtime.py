@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from stance.labels import STANCES, TECHNIQUES
-from stance.model import load_model
 from stance.runtime import BertConfigError, load_network, load_tokenizer
+from training.modeling import load_model
 
 TEXTS = [
     "Short.",

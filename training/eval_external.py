@@ -11,6 +11,7 @@ import random
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,12 +52,13 @@ def _quick_splits(
 
 def eval_tc(config: TrainConfig, quick: bool) -> dict[str, Any]:
     """Train the TC classifier on PTC train (weight chosen on held-out train articles); score PTC dev."""
-    from training.external.ptc import span_examples
+    from training.external.ptc import hold_out_articles, span_examples
     from training.ptc_scoring import score_tc
-    from training.tc import fit_tc, split_articles
+    from training.tc import fit_tc
     from training.tracking import Tracker
 
-    train, valid = split_articles(span_examples("train"), config.ptc_validation_share, config.seed)
+    share, seed = config.ptc_validation_share, config.seed
+    train, valid = hold_out_articles(span_examples("train"), "article_id", share, seed)
     dev = span_examples("dev")
     if quick:
         train, valid, dev = _quick_splits("article_id", train, valid, dev, valid_articles=4)
@@ -126,11 +128,11 @@ def eval_si(config: TrainConfig, model_dir: str | None, quick: bool) -> dict[str
     """Train the multi-task model (or reuse one), choose thresholds on held-out PTC train articles, score dev."""
     from stance.predict import Predictor
     from training.ptc_scoring import score_si, sentence_prf
-    from training.train import run
+    from training.train import run as train_run
 
     run_id = None
     if model_dir is None:
-        result = run(config)
+        result = train_run(config)
         model_dir, run_id = result["model_dir"], result["run_id"]
     predictor = Predictor(model_dir)
     _, valid, dev, valid_gold, dev_gold = _si_data(config, quick)
@@ -292,7 +294,24 @@ def default_out() -> Path:
     return REPO / "docs" / "external_table.md"
 
 
-def main(argv: list[str] | None = None) -> int:
+class UsageError(ValueError):
+    """A command line or an environment that cannot run: main prints it and exits 2."""
+
+
+@dataclass
+class Plan:
+    """What a run of eval_external will do: the parsed arguments, the three configs and the rows to run."""
+
+    args: argparse.Namespace
+    tc: TrainConfig
+    si: TrainConfig
+    tagger: TrainConfig
+    parts: tuple[str, ...]
+    results_path: Path | None
+    previous: dict[str, Any]
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m training.eval_external", description=__doc__.splitlines()[0]
     )
@@ -324,18 +343,18 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, help="file for the table (default: README.md with markers, else docs/)"
     )
     parser.add_argument("--tracking", choices=("mlflow", "none"), help="override the configs' tracking")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    from training.external import ExternalDataMissing, external_dir
-    from training.train import set_seed
+    return parser
 
+
+def parse(argv: list[str] | None = None) -> Plan:
+    """Arguments and configs, checked: a UsageError says what is wrong before anything trains."""
+    from training.external import ExternalDataMissing, external_dir
+
+    args = _parser().parse_args(argv)
     try:
         external_dir("semeval2020-task11-ptc")
     except ExternalDataMissing as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+        raise UsageError(str(e)) from None
     overrides: dict[str, Any] = dict(QUICK) if args.quick else {}
     if args.encoder:
         overrides["encoder"] = args.encoder
@@ -351,64 +370,93 @@ def main(argv: list[str] | None = None) -> int:
         or "ptc" not in si_config.sources
         or si_config.export_default
     ):
-        print(
-            "error: --tc-config needs model: ptc_tc; --si-tagger-config model: ptc_si_tagger; "
-            "--si-config needs sources with ptc and export_default: false",
-            file=sys.stderr,
+        raise UsageError(
+            "--tc-config needs model: ptc_tc; --si-tagger-config model: ptc_si_tagger; "
+            "--si-config needs sources with ptc and export_default: false"
         )
-        return 2
     results_path = args.results or (None if args.quick else RESULTS)
     if args.only and results_path is None:
-        print("error: --only with --quick needs --results: the file of an earlier quick run", file=sys.stderr)
-        return 2
-    results = _previous(results_path, set(PARTS) - set(args.only)) if args.only else {}
-    set_seed(tc_config.seed, tc_config.threads)
+        raise UsageError("--only with --quick needs --results: the file of an earlier quick run")
+    previous = _previous(results_path, set(PARTS) - set(args.only)) if args.only else {}
+    parts = tuple(args.only or PARTS)
+    return Plan(args, tc_config, si_config, tagger_config, parts, results_path, previous)
+
+
+def run(plan: Plan) -> dict[str, Any]:
+    """Train and score the planned rows; the others come from the earlier results."""
+    from training.train import set_seed
+
+    args, results = plan.args, dict(plan.previous)
+    set_seed(plan.tc.seed, plan.tc.threads)
     runners = {
-        "tc": lambda: eval_tc(tc_config, args.quick),
-        "si": lambda: eval_si(si_config, args.si_model, args.quick),
-        "si_tagger": lambda: eval_si_tagger(tagger_config, args.quick),
+        "tc": lambda: eval_tc(plan.tc, args.quick),
+        "si": lambda: eval_si(plan.si, args.si_model, args.quick),
+        "si_tagger": lambda: eval_si_tagger(plan.tagger, args.quick),
         "stance": lambda: eval_stance(args.model, args.quick),
     }
-    for part in args.only or PARTS:
+    for part in plan.parts:
         t0 = time.time()
         results[part] = runners[part]() | {"seconds": round(time.time() - t0, 1)}
     results["seconds"] = sum(results[p].get("seconds", 0) for p in PARTS)
-    text = table(results, args.quick)
-    print("\n" + text)
-    if results_path is not None:
-        results_path.parent.mkdir(parents=True, exist_ok=True)
-        results_path.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
-        print(f"results written to {results_path}")
-    if args.out or not args.quick:
-        print(f"table written to {write_table(args.out or default_out(), text)}")
-    if si_config.tracking == "mlflow":
-        from training.tracking import log_summary_run
+    return results
 
-        flat = {
-            "ptc_dev/tc_micro_f1": results["tc"]["f1"],
-            **{f"ptc_dev/si_{k}": v for k, v in results["si"]["si"].items()},
-            **{f"ptc_dev/si_tagger_{k}": v for k, v in results["si_tagger"]["si"].items()},
-        }
-        flat |= {f"ptc_dev/sentence_{k}": v for k, v in results["si"]["sentence"].items()}
-        flat |= {
-            f"polnear_dev/stance_{k}": results["stance"][k]
-            for k in ("macro_f1", "accuracy")
-            if k in results["stance"]
-        }
-        flat["seconds"] = results["seconds"]
-        tags = {f"{p}_run_id": str(results[p].get("run_id")) for p in ("tc", "si", "si_tagger")}
-        tags["rerun"] = ",".join(args.only or PARTS)
-        params = {
-            "tc_config": tc_config.to_dict(),
-            "si_config": si_config.to_dict(),
-            "si_tagger_config": tagger_config.to_dict(),
-            "stance_model": results["stance"].get("model", "none"),
-        }
-        texts = {"external_table.md": text, "results.json": json.dumps(results, indent=2, default=str)}
-        run_id = log_summary_run(
-            "eval-external", si_config.experiment, params=params, metrics=flat, tags=tags, texts=texts
-        )
-        print(f"MLflow run {run_id} (experiment {si_config.experiment})")
+
+def publish(plan: Plan, results: dict[str, Any]) -> str:
+    """Print the table; write the results JSON, the table file and (with MLflow) a summary run."""
+    text = table(results, plan.args.quick)
+    print("\n" + text)
+    if plan.results_path is not None:
+        plan.results_path.parent.mkdir(parents=True, exist_ok=True)
+        plan.results_path.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+        print(f"results written to {plan.results_path}")
+    if plan.args.out or not plan.args.quick:
+        print(f"table written to {write_table(plan.args.out or default_out(), text)}")
+    if plan.si.tracking == "mlflow":
+        run_id = _log_summary(plan, results, text)
+        print(f"MLflow run {run_id} (experiment {plan.si.experiment})")
+    return text
+
+
+def _log_summary(plan: Plan, results: dict[str, Any], text: str) -> str:
+    from training.tracking import log_summary_run
+
+    flat = {
+        "ptc_dev/tc_micro_f1": results["tc"]["f1"],
+        **{f"ptc_dev/si_{k}": v for k, v in results["si"]["si"].items()},
+        **{f"ptc_dev/si_tagger_{k}": v for k, v in results["si_tagger"]["si"].items()},
+    }
+    flat |= {f"ptc_dev/sentence_{k}": v for k, v in results["si"]["sentence"].items()}
+    flat |= {
+        f"polnear_dev/stance_{k}": results["stance"][k]
+        for k in ("macro_f1", "accuracy")
+        if k in results["stance"]
+    }
+    flat["seconds"] = results["seconds"]
+    tags = {f"{p}_run_id": str(results[p].get("run_id")) for p in ("tc", "si", "si_tagger")}
+    tags["rerun"] = ",".join(plan.parts)
+    params = {
+        "tc_config": plan.tc.to_dict(),
+        "si_config": plan.si.to_dict(),
+        "si_tagger_config": plan.tagger.to_dict(),
+        "stance_model": results["stance"].get("model", "none"),
+    }
+    texts = {"external_table.md": text, "results.json": json.dumps(results, indent=2, default=str)}
+    return log_summary_run(
+        "eval-external", plan.si.experiment, params=params, metrics=flat, tags=tags, texts=texts
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """parse → run → publish."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    try:
+        plan = parse(argv)
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    publish(plan, run(plan))
     return 0
 
 

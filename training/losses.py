@@ -15,7 +15,7 @@ class MultiTaskLoss(nn.Module):
     def __init__(self, stance_weight: torch.Tensor, pos_weight: torch.Tensor, config: TrainConfig):
         super().__init__()
         self.stance_ce = nn.CrossEntropyLoss(weight=stance_weight, ignore_index=-100)
-        self.register_buffer("pos_weight", pos_weight)
+        self.register_buffer("pos_weight", pos_weight)  # a buffer: moves with .to(device)
         self.mix = (config.stance_loss, config.rhetoric_loss, config.span_loss)
 
     @classmethod

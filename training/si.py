@@ -8,49 +8,33 @@ threshold are chosen on held-out PTC train articles (SI F1, the task's scorer). 
 
 from __future__ import annotations
 
-import copy
 import logging
-import random
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
+from torch import nn
 
 from training.config import TrainConfig
-from training.tc import length_batches
+from training.encode import attention_mask, feature_lengths, length_sorted_batches, pad
+from training.loop import Score, fit, model_device, to_device
 
 log = logging.getLogger("stance.si")
 THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
 
 
-class TokenTagger:
+class TokenTagger(nn.Module):
     """Encoder + dropout + Linear(hidden, 1) over every token."""
 
     def __init__(self, encoder_path: Path, max_length: int, stride: int, dropout: float):
-        import torch
         from transformers import AutoModel, AutoTokenizer
 
+        super().__init__()
         self.tokenizer = AutoTokenizer.from_pretrained(str(encoder_path), local_files_only=True)
         self.encoder = AutoModel.from_pretrained(str(encoder_path), local_files_only=True)
-        self.head = torch.nn.Sequential(
-            torch.nn.Dropout(dropout), torch.nn.Linear(self.encoder.config.hidden_size, 1)
-        )
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(self.encoder.config.hidden_size, 1))
         self.max_length, self.stride = max_length, stride
-
-    def parameters(self) -> list[Any]:
-        return list(self.encoder.parameters()) + list(self.head.parameters())
-
-    def train(self, mode: bool = True) -> None:
-        self.encoder.train(mode)
-        self.head.train(mode)
-
-    def state(self) -> tuple[dict, dict]:
-        return copy.deepcopy(self.encoder.state_dict()), copy.deepcopy(self.head.state_dict())
-
-    def load_state(self, state: tuple[dict, dict]) -> None:
-        self.encoder.load_state_dict(state[0])
-        self.head.load_state_dict(state[1])
 
     def windows(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Token windows (overlapping for long sentences) with 0/1 labels from the gold spans; -1 on special tokens."""
@@ -72,27 +56,27 @@ class TokenTagger:
             )
         return out
 
-    def logits(self, batch: list[dict[str, Any]]) -> Any:
-        import torch
+    def collate(self, batch: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        """Padded ids and mask; labels padded with -1 (not scored), like the special tokens."""
+        ids = [w["input_ids"] for w in batch]
+        return {
+            "input_ids": pad(ids, self.tokenizer.pad_token_id, torch.long),
+            "attention_mask": attention_mask(ids),
+            "labels": pad([w["labels"] for w in batch], -1.0, torch.float),
+        }
 
-        width = max(len(w["input_ids"]) for w in batch)
-        ids = torch.full((len(batch), width), self.tokenizer.pad_token_id, dtype=torch.long)
-        mask = torch.zeros_like(ids)
-        for i, w in enumerate(batch):
-            ids[i, : len(w["input_ids"])], mask[i, : len(w["input_ids"])] = torch.tensor(w["input_ids"]), 1
-        tokens = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        tokens = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         return self.head(tokens).squeeze(-1)
 
     def token_probs(self, windows: list[dict[str, Any]], batch_size: int = 64) -> list[np.ndarray]:
-        import torch
-
-        order = sorted(range(len(windows)), key=lambda i: len(windows[i]["input_ids"]))
         out: list[Any] = [None] * len(windows)
-        self.train(False)
+        self.eval()
+        device = model_device(self)
         with torch.inference_mode():
-            for b in range(0, len(order), batch_size):
-                chunk = order[b : b + batch_size]
-                probs = self.logits([windows[i] for i in chunk]).sigmoid().numpy()
+            for chunk in length_sorted_batches(feature_lengths(windows), batch_size):
+                batch = to_device(self.collate([windows[i] for i in chunk]), device)
+                probs = self(batch["input_ids"], batch["attention_mask"]).sigmoid().cpu().numpy()
                 for row, i in enumerate(chunk):
                     out[i] = probs[row, : len(windows[i]["input_ids"])]
         return out
@@ -127,10 +111,7 @@ def fit_si(
 
     >>> tagger, threshold, scores = fit_si(config, train, valid, valid_gold, tracker)  # doctest: +SKIP
     """
-    import torch
-    from transformers import get_linear_schedule_with_warmup
-
-    from stance.model import base_encoder_path
+    from training.modeling import base_encoder_path
     from training.ptc_scoring import score_si
 
     tagger = TokenTagger(
@@ -140,54 +121,24 @@ def fit_si(
         config.dropout,
     )
     train_w, valid_w = tagger.windows(train), tagger.windows(valid)
-    steps = config.epochs * -(-len(train_w) // config.batch_size)
-    optimizer = torch.optim.AdamW(tagger.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup * steps), steps)
     loss_fn = torch.nn.BCEWithLogitsLoss()
-    rng, best = random.Random(config.seed), (-1.0, None, None, {})
-    for epoch in range(1, config.epochs + 1):
-        tagger.train()
-        total, t0, batches = 0.0, time.time(), length_batches(train_w, config.batch_size, rng)
-        for step, batch in enumerate(batches, 1):
-            logits = tagger.logits(batch)
-            labels = torch.full(logits.shape, -1.0)
-            for i, w in enumerate(batch):
-                labels[i, : len(w["labels"])] = torch.tensor(w["labels"], dtype=torch.float)
-            keep = labels >= 0
-            loss = loss_fn(logits[keep], labels[keep])
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(tagger.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad()
-            total += loss.item()
-            if step % 100 == 0:
-                log.info("SI epoch %d  step %d/%d  loss %.4f", epoch, step, len(batches), total / step)
+
+    def loss(tagger: TokenTagger, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        logits = tagger(batch["input_ids"], batch["attention_mask"])
+        keep = batch["labels"] >= 0
+        return loss_fn(logits[keep], batch["labels"][keep])
+
+    def evaluate(tagger: TokenTagger) -> Score:
         probs = tagger.token_probs(valid_w, config.eval_batch_size)
         by_t = {t: score_si(valid_gold, decode(valid, valid_w, probs, t)).f1 for t in THRESHOLDS}
         threshold = max(by_t, key=by_t.get)
-        tracker.log_metrics(
-            {
-                "train/loss": total / max(1, len(batches)),
-                "valid/si_f1": by_t[threshold],
-                "valid/si_threshold": threshold,
-            },
-            step=epoch,
-        )
-        log.info(
-            "SI epoch %d  loss %.4f  valid SI F1 %.3f at threshold %.2f  (%.0fs)",
-            epoch,
-            total / max(1, len(batches)),
+        return Score(
             by_t[threshold],
-            threshold,
-            time.time() - t0,
+            {"valid/si_f1": by_t[threshold], "valid/si_threshold": threshold},
+            f"valid SI F1 {by_t[threshold]:.3f} at threshold {threshold:.2f}",
+            keep=(threshold, {f"f1@{t}": f for t, f in by_t.items()}),
         )
-        if by_t[threshold] > best[0]:
-            best = (
-                by_t[threshold],
-                tagger.state(),
-                threshold,
-                {"epoch": epoch, **{f"f1@{t}": f for t, f in by_t.items()}},
-            )
-    tagger.load_state(best[1])
-    return tagger, best[2], {"valid_si_f1": best[0], **best[3]}
+
+    fitted = fit(tagger, train_w, tagger.collate, loss, evaluate, config, tracker, name="SI ")
+    threshold, by_t = fitted.best.keep
+    return tagger, threshold, {"valid_si_f1": fitted.best.value, "epoch": fitted.best_epoch, **by_t}

@@ -125,12 +125,6 @@ def real_eval_sets(fmt: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
 
 def ptc_train_sentences(config: TrainConfig) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """PTC train sentences (never dev); with ptc_validation_share > 0, whole articles are held out."""
-    from training.external.ptc import load_sentences
+    from training.external.ptc import hold_out_articles, load_sentences
 
-    records = load_sentences("train")
-    if config.ptc_validation_share <= 0:
-        return records, []
-    docs = sorted({r["doc_id"] for r in records})
-    random.Random(config.seed).shuffle(docs)
-    held = set(docs[: round(len(docs) * config.ptc_validation_share)])
-    return [r for r in records if r["doc_id"] not in held], [r for r in records if r["doc_id"] in held]
+    return hold_out_articles(load_sentences("train"), "doc_id", config.ptc_validation_share, config.seed)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -11,24 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
+from torch import nn
 
 from stance.labels import TECHNIQUE_LABEL2ID, TECHNIQUES
 from training.config import TrainConfig
+from training.encode import attention_mask, feature_lengths, length_sorted_batches, pad
+from training.loop import Score, fit, model_device, pick_device, to_device
 
 log = logging.getLogger("stance.tc")
 OPEN, CLOSE = "[S]", "[/S]"  # plain text: the tokenizer splits them into "[", "s", "]", no new embeddings
 CONTEXT_CHARS = 220  # sentence context kept on each side of the span, so [S] always fits in max_length
 WEIGHTS = np.round(np.arange(0.0, 1.01, 0.05), 2)  # encoder share in the probability average
-
-
-def split_articles(examples: list[dict[str, Any]], share: float, seed: int) -> tuple[list, list]:
-    """Hold out whole articles, with the rule training.sources uses for sentences (same articles held)."""
-    docs = sorted({e["article_id"] for e in examples})
-    random.Random(seed).shuffle(docs)
-    held = set(docs[: round(len(docs) * share)])
-    return [e for e in examples if e["article_id"] not in held], [
-        e for e in examples if e["article_id"] in held
-    ]
 
 
 def marked(example: dict[str, Any]) -> str:
@@ -97,27 +90,18 @@ class TfidfSpans:
         return out
 
 
-class SpanClassifier:
+class SpanClassifier(nn.Module):
     """MiniLM encoder; the [S]…[/S] tokens are mean-pooled beside the whole input, then one linear layer."""
 
     def __init__(self, encoder_path: Path, max_length: int, dropout: float):
-        import torch
         from transformers import AutoModel, AutoTokenizer
 
+        super().__init__()
         self.tokenizer = AutoTokenizer.from_pretrained(str(encoder_path), local_files_only=True)
         self.encoder = AutoModel.from_pretrained(str(encoder_path), local_files_only=True)
         hidden = self.encoder.config.hidden_size
-        self.head = torch.nn.Sequential(
-            torch.nn.Dropout(dropout), torch.nn.Linear(2 * hidden, len(TECHNIQUES))
-        )
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * hidden, len(TECHNIQUES)))
         self.max_length = max_length
-
-    def parameters(self):
-        return list(self.encoder.parameters()) + list(self.head.parameters())
-
-    def train(self, mode: bool = True) -> None:
-        self.encoder.train(mode)
-        self.head.train(mode)
 
     def features(self, examples: list[dict[str, Any]]) -> list[dict[str, Any]]:
         texts = [marked(e) for e in examples]
@@ -131,58 +115,46 @@ class SpanClassifier:
             feats.append({"input_ids": enc["input_ids"][k], "span": span, "label": label})
         return feats
 
-    def logits(self, batch: list[dict[str, Any]]):
-        import torch
+    def collate(self, batch: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        ids = [f["input_ids"] for f in batch]
+        return {
+            "input_ids": pad(ids, self.tokenizer.pad_token_id, torch.long),
+            "attention_mask": attention_mask(ids),
+            "span": pad([f["span"] for f in batch], 0.0, torch.float),
+            "label": torch.tensor([f["label"] for f in batch]),
+        }
 
-        width = max(len(f["input_ids"]) for f in batch)
-        ids = torch.full((len(batch), width), self.tokenizer.pad_token_id, dtype=torch.long)
-        mask, span = torch.zeros_like(ids), torch.zeros(len(batch), width)
-        for i, f in enumerate(batch):
-            n = len(f["input_ids"])
-            ids[i, :n], mask[i, :n], span[i, :n] = torch.tensor(f["input_ids"]), 1, torch.tensor(f["span"])
-        tokens = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
-        span = torch.where(span.sum(1, keepdim=True) > 0, span, mask.float()).unsqueeze(-1)  # truncated span
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, span: torch.Tensor
+    ) -> torch.Tensor:
+        tokens = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        mask = attention_mask.float()
+        span = torch.where(span.sum(1, keepdim=True) > 0, span, mask).unsqueeze(-1)  # truncated span
         pooled_span = (tokens * span).sum(1) / span.sum(1)
-        m = mask.unsqueeze(-1).float()
+        m = mask.unsqueeze(-1)
         pooled_all = (tokens * m).sum(1) / m.sum(1)
         return self.head(torch.cat([pooled_span, pooled_all], -1))
 
+    def logits(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        return self(batch["input_ids"], batch["attention_mask"], batch["span"])
+
     def predict_proba(self, examples: list[dict[str, Any]], batch_size: int = 64) -> np.ndarray:
-        import torch
-
         feats = self.features(examples)
-        order = sorted(range(len(feats)), key=lambda i: len(feats[i]["input_ids"]))
         out = np.zeros((len(feats), len(TECHNIQUES)))
-        self.train(False)
+        self.eval()
+        device = model_device(self)
         with torch.inference_mode():
-            for b in range(0, len(order), batch_size):
-                chunk = order[b : b + batch_size]
-                out[chunk] = self.logits([feats[i] for i in chunk]).softmax(-1).numpy()
+            for chunk in length_sorted_batches(feature_lengths(feats), batch_size):
+                batch = to_device(self.collate([feats[i] for i in chunk]), device)
+                out[chunk] = self.logits(batch).softmax(-1).cpu().numpy()
         return out
-
-
-def length_batches(feats: list[dict[str, Any]], size: int, rng: random.Random) -> list[list[dict[str, Any]]]:
-    """Shuffled batches of similar length (sorted within pools of 50 batches) to cut padding on CPU."""
-    idx = list(range(len(feats)))
-    rng.shuffle(idx)
-    batches = []
-    for p in range(0, len(idx), size * 50):
-        pool = sorted(idx[p : p + size * 50], key=lambda i: len(feats[i]["input_ids"]))
-        batches += [[feats[i] for i in pool[b : b + size]] for b in range(0, len(pool), size)]
-    rng.shuffle(batches)
-    return batches
 
 
 def train_encoder(
     config: TrainConfig, train: list[dict[str, Any]], valid: list[dict[str, Any]], tracker: Any
 ) -> SpanClassifier:
-    """Fine-tune with AdamW, linear warmup/decay; keep the epoch with the best validation accuracy."""
-    import copy
-
-    import torch
-    from transformers import get_linear_schedule_with_warmup
-
-    from stance.model import base_encoder_path
+    """Fine-tune with `training.loop.fit`; keep the epoch with the best validation accuracy."""
+    from training.modeling import base_encoder_path
 
     model = SpanClassifier(
         Path(config.encoder) if config.encoder else base_encoder_path(), config.max_length, config.dropout
@@ -194,45 +166,22 @@ def train_encoder(
             torch.tensor([f["label"] for f in feats]), minlength=len(TECHNIQUES)
         )
         weight = counts.rsqrt() / counts.rsqrt().mean()
-    loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
-    steps = config.epochs * -(-len(feats) // config.batch_size)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup * steps), steps)
-    rng, best, best_acc = random.Random(config.seed), None, -1.0
+    device = pick_device()
+    loss_fn = torch.nn.CrossEntropyLoss(weight=weight).to(device)
     gold = np.array([TECHNIQUE_LABEL2ID[e["technique"]] for e in valid])
-    for epoch in range(1, config.epochs + 1):
-        model.train()
-        total, t0, batches = 0.0, time.time(), length_batches(feats, config.batch_size, rng)
-        for batch in batches:
-            loss = loss_fn(model.logits(batch), torch.tensor([f["label"] for f in batch]))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad()
-            total += loss.item()
+
+    def evaluate(model: SpanClassifier) -> Score:
         acc = (
             float((model.predict_proba(valid, config.eval_batch_size).argmax(1) == gold).mean())
             if valid
             else 0.0
         )
-        tracker.log_metrics(
-            {"train/loss": total / max(1, len(batches)), "valid/tc_encoder_accuracy": acc}, step=epoch
-        )
-        log.info(
-            "TC epoch %d  loss %.4f  valid accuracy %.3f  (%.0fs)",
-            epoch,
-            total / max(1, len(batches)),
-            acc,
-            time.time() - t0,
-        )
-        if acc > best_acc:
-            best_acc, best = (
-                acc,
-                (copy.deepcopy(model.encoder.state_dict()), copy.deepcopy(model.head.state_dict())),
-            )
-    model.encoder.load_state_dict(best[0])
-    model.head.load_state_dict(best[1])
+        return Score(acc, {"valid/tc_encoder_accuracy": acc}, f"valid accuracy {acc:.3f}")
+
+    def loss(model: SpanClassifier, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        return loss_fn(model.logits(batch), batch["label"])
+
+    fit(model, feats, model.collate, loss, evaluate, config, tracker, name="TC ", device=device)
     return model
 
 
@@ -282,7 +231,7 @@ def fit_tc(
 ) -> TechniqueClassifier:
     """Train both models on `train`; pick the averaging weight by TC micro-F1 on `valid`.
 
-    >>> tc = fit_tc(config, *split_articles(span_examples("train"), 0.1, 13), tracker)  # doctest: +SKIP
+    >>> tc = fit_tc(config, *hold_out_articles(span_examples("train"), "article_id", 0.1, 13), tracker)  # doctest: +SKIP
     >>> tc.predict(span_examples("dev"))[:2]  # doctest: +SKIP
     ['loaded_language', 'name_calling']
     """

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import os
@@ -53,94 +52,46 @@ def _minilm_predictions(
 
 def train_minilm(config: TrainConfig, splits: Splits, tracker: Any, out_dir: Path) -> Path:
     """Fine-tune encoder + three heads with masked losses; early stopping on dev; returns the model dir."""
-    import torch
-    from torch.utils.data import DataLoader
-    from tqdm.auto import tqdm
-    from transformers import AutoTokenizer, get_linear_schedule_with_warmup
+    from transformers import AutoTokenizer
 
     from stance.labels import STANCES, TECHNIQUES
-    from stance.model import ModelMeta, base_encoder_path, build_model, save_model, write_meta
-    from training.encode import collate, encode, length_grouped_batches
+    from stance.model import ModelMeta, write_meta
+    from training.encode import collate, encode
+    from training.loop import Score, fit, pick_device
     from training.losses import MultiTaskLoss
+    from training.modeling import base_encoder_path, build_model, save_model
 
     encoder_path = Path(config.encoder) if config.encoder else base_encoder_path()
     tokenizer = AutoTokenizer.from_pretrained(str(encoder_path), local_files_only=True)
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")  # a GPU when there is one
-    model = build_model(encoder_path, dropout=config.dropout).to(device)
+    model = build_model(encoder_path, dropout=config.dropout)
+    device = pick_device()
     loss_fn = MultiTaskLoss.from_records(splits.train + splits.ptc_pool, config).to(device)
     pad = tokenizer.pad_token_id
-    n_per_epoch = len(splits.epoch_train(config, 0))
-    steps = config.epochs * -(-n_per_epoch // config.batch_size)
-    heads = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
-    groups = [
-        {"params": list(model.encoder.parameters()), "lr": config.lr},
-        {"params": heads, "lr": config.head_lr or config.lr},
-    ]
-    optimizer = torch.optim.AdamW(groups, weight_decay=config.weight_decay)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup * steps), steps)
     dev_features = encode(splits.dev, tokenizer, config.max_length)
-    real_dev_features = encode(splits.real_dev, tokenizer, config.max_length)
-    best, best_score, bad_epochs, step = None, -1.0, 0, 0
-    for epoch in range(1, config.epochs + 1):
-        model.train()
-        features = encode(splits.epoch_train(config, epoch), tokenizer, config.max_length)
-        gen = torch.Generator().manual_seed(config.seed + epoch)
-        batches = length_grouped_batches(features, config.batch_size, gen)
-        loader = DataLoader(features, batch_sampler=batches, collate_fn=lambda b: collate(b, pad))
-        total, t0 = 0.0, time.time()
-        bar = tqdm(loader, desc=f"epoch {epoch}/{config.epochs}", leave=False, disable=None)
-        for i, batch in enumerate(bar, 1):
-            batch = {k: v.to(device) for k, v in batch.items()}
-            out = model(batch["input_ids"], batch["attention_mask"])
-            loss, parts = loss_fn(out, batch)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad()
-            total += loss.item()
-            step += 1
-            bar.set_postfix(loss=f"{loss.item():.3f}")
-            if bar.disable and step % 100 == 0:  # no progress bar (not a terminal): a log line instead
-                seen = sum(len(b) for b in batches[:i])
-                log.info(
-                    "epoch %d  step %d  loss %.4f  (%.0f examples/s)",
-                    epoch,
-                    step,
-                    loss.item(),
-                    seen / (time.time() - t0),
-                )
+    real_dev_features = encode(splits.real_dev, tokenizer, config.max_length) if splits.real_dev else None
+
+    def epoch_features(epoch: int) -> Any:
+        return encode(splits.epoch_train(config, epoch), tokenizer, config.max_length)
+
+    def loss(model: Any, batch: dict[str, Any]) -> Any:
+        return loss_fn(model(batch["input_ids"], batch["attention_mask"]), batch)[0]
+
+    def evaluate(model: Any) -> Score:
         dev = _dev_scores(model, dev_features, config, pad)
         real_dev = _dev_scores(model, real_dev_features, config, pad) if real_dev_features else {}
-        # real-news stance counts as much as the written corpus's stance and rhetoric together
         score = dev.get("stance_macro_f1", 0.0) + dev.get("rhetoric_micro_f1", 0.0)
+        # real-news stance (the real dev fold) counts as much as the written corpus's stance and rhetoric together
         score = (score + 2 * real_dev["stance_macro_f1"]) / 2 if real_dev else score
-        epoch_metrics = {
-            "train/loss": total / max(1, len(loader)),
-            **{f"dev/{k}": v for k, v in dev.items()},
-            **{f"real_dev/{k}": v for k, v in real_dev.items() if k.startswith("stance")},
-        }
-        tracker.log_metrics(epoch_metrics, step=epoch)
-        log.info(
-            "epoch %d  loss %.4f  dev stance macro-F1 %.3f  rhetoric micro-F1 %.3f  real-dev stance %.3f  (%.0fs)",
-            epoch,
-            epoch_metrics["train/loss"],
-            dev.get("stance_macro_f1", float("nan")),
-            dev.get("rhetoric_micro_f1", float("nan")),
-            real_dev.get("stance_macro_f1", float("nan")),
-            time.time() - t0,
+        return Score(
+            score,
+            {f"dev/{k}": v for k, v in dev.items()}
+            | {f"real_dev/{k}": v for k, v in real_dev.items() if k.startswith("stance")},
+            f"dev stance macro-F1 {dev.get('stance_macro_f1', float('nan')):.3f}  "
+            f"rhetoric micro-F1 {dev.get('rhetoric_micro_f1', float('nan')):.3f}  "
+            f"real-dev stance macro-F1 {real_dev.get('stance_macro_f1', float('nan')):.3f}",
         )
-        if score > best_score:
-            best, best_score, bad_epochs = copy.deepcopy(model.state_dict()), score, 0
-        else:
-            bad_epochs += 1
-            if bad_epochs >= config.patience:
-                log.info(
-                    "early stopping after epoch %d (no dev improvement for %d epochs)", epoch, bad_epochs
-                )
-                break
-    model.load_state_dict(best)
-    model.eval()
+
+    fit(model, epoch_features, lambda b: collate(b, pad), loss, evaluate, config, tracker, device=device)
     meta = ModelMeta(
         stances=list(STANCES),
         techniques=list(TECHNIQUES),
@@ -162,33 +113,33 @@ def train_minilm(config: TrainConfig, splits: Splits, tracker: Any, out_dir: Pat
     return write_meta(meta, model_dir)
 
 
-def _dev_scores(
-    model: Any, features: list[dict[str, Any]], config: TrainConfig, pad: int
-) -> dict[str, float]:
+def _dev_scores(model: Any, features: Any, config: TrainConfig, pad: int) -> dict[str, float]:
     """Quick dev metrics during training (0.5 thresholds; the final ones are tuned)."""
     import torch
 
     from stance.labels import STANCES, TECHNIQUES
     from training.encode import collate
+    from training.loop import model_device, to_device
     from training.metrics import rhetoric_metrics, stance_metrics
 
     model.eval()
+    device = model_device(model)
     stance_pred, rhet_pred = [], []
-    with torch.inference_mode():
+    with torch.inference_mode():  # no DataLoader here: it would draw from the global RNG that dropout uses
         for b in range(0, len(features), config.eval_batch_size):
-            batch = collate(features[b : b + config.eval_batch_size], pad)
-            device = next(model.parameters()).device
-            out = model(batch["input_ids"].to(device), batch["attention_mask"].to(device))
+            rows = features.select(range(b, min(b + config.eval_batch_size, len(features)))).to_list()
+            batch = to_device(collate(rows, pad), device)
+            out = model(batch["input_ids"], batch["attention_mask"])
             stance_pred += [STANCES[i] for i in out["stance"].argmax(-1).tolist()]
             rhet_pred += [
                 [TECHNIQUES[j] for j, p in enumerate(row) if p >= 0.5]
                 for row in out["rhetoric"].sigmoid().tolist()
             ]
     model.train()
-    gold_s = [STANCES[f["stance"]] if f["stance"] >= 0 else None for f in features]
+    gold_s = [STANCES[s] if s >= 0 else None for s in features["stance"]]
     gold_r = [
-        [t for t, v in zip(TECHNIQUES, f["rhetoric"], strict=True) if v] if f["rhetoric_known"] else None
-        for f in features
+        [t for t, v in zip(TECHNIQUES, r, strict=True) if v] if known else None
+        for r, known in zip(features["rhetoric"], features["rhetoric_known"], strict=True)
     ]
     return scalars({**stance_metrics(gold_s, stance_pred), **rhetoric_metrics(gold_r, rhet_pred)})
 

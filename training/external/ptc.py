@@ -233,3 +233,24 @@ def span_examples(split: str) -> list[dict[str, Any]]:
             }
         )
     return examples
+
+
+def hold_out_articles(
+    items: list[dict[str, Any]], key: str, share: float, seed: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Split items (sentences by `doc_id`, span examples by `article_id`) into kept and held-out whole articles.
+
+    The one rule for PTC validation articles: sorted ids shuffled by `seed`, the first `round(n * share)` held,
+    so sentence records and span examples hold out the same articles.
+
+    >>> items = [{"doc_id": str(a), "k": k} for a in range(10) for k in range(2)]
+    >>> kept, held = hold_out_articles(items, "doc_id", 0.2, 13)
+    >>> len(kept), len(held), {i["doc_id"] for i in held} & {i["doc_id"] for i in kept}
+    (16, 4, set())
+    """
+    import random
+
+    docs = sorted({i[key] for i in items})
+    random.Random(seed).shuffle(docs)
+    held = set(docs[: round(len(docs) * share)]) if share > 0 else set()
+    return [i for i in items if i[key] not in held], [i for i in items if i[key] in held]

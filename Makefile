@@ -14,7 +14,7 @@ export DO_NOT_TRACK := true
 export TOKENIZERS_PARALLELISM := false
 
 .DEFAULT_GOAL := help
-.PHONY: help setup train baseline test test-slow lint format ui data-check data-build eval eval-quotes eval-external bench clean
+.PHONY: help setup train baseline test test-slow lint format ui data-check data-build eval eval-quotes eval-external eval-real bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ data-build: $(STAMP)  ## rebuild data/statements/ from the authoring batches in 
 
 eval-quotes: $(STAMP)  ## quote and speaker extraction scored on PolNeAR test (needs STANCE_EXTERNAL_DIR)
 	$(PY) -m training.eval_quotes --split test
+
+eval-real: $(STAMP)  ## stance on the real-quote dev/test folds and PolNeAR dev, with the prior-correction check (MODEL=dir)
+	$(PY) -m training.eval_real $(if $(MODEL),--model $(MODEL)) --out $(or $(OUT),results/real_quotes.json)
 
 eval-external: $(STAMP)  ## PTC TC/SI/sentence and PolNeAR-dev stance benchmarks (needs STANCE_EXTERNAL_DIR)
 	$(PY) -m training.eval_external $(ARGS)

@@ -19,7 +19,9 @@ from stance._segment import sentences
 
 FORMATS = ("span", "sentence", "marked", "marked_speaker")
 QUOTE_OPEN, QUOTE_CLOSE = "[Q]", "[/Q]"
-MAX_CONTEXT_CHARS = 300  # words kept on each side of the quote (a 128-token window holds about 600 chars)
+# characters of context kept on each side of the quote: the cue and the clause around it, not the whole paragraph
+# (long inputs cost training time: PolNeAR sentences run to 60+ words)
+MAX_CONTEXT_CHARS = 150
 
 
 def sentence_bounds(article: str, start: int, end: int) -> tuple[int, int]:

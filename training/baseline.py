@@ -33,7 +33,7 @@ def train_baseline(
     from sklearn.multiclass import OneVsRestClassifier
     from sklearn.pipeline import make_pipeline
 
-    train = splits.train + splits.ptc_pool
+    train = splits.labelled()
     with_stance = [r for r in train if r["stance"] is not None]
     stance_clf = make_pipeline(
         _features(), LogisticRegression(C=config.baseline_c, max_iter=2000, class_weight="balanced")

@@ -24,6 +24,9 @@ class Splits:
     dev: list[dict[str, Any]]
     test: list[dict[str, Any]]
     ptc_pool: list[dict[str, Any]] = field(default_factory=list)  # resampled into train each epoch
+    real_pool: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # real train-fold quotes, sampled each epoch
     # real quotes of held-out documents, natural sample only: dev chooses the model, test reports it
     real_dev: list[dict[str, Any]] = field(default_factory=list)
     real_test: list[dict[str, Any]] = field(default_factory=list)
@@ -31,12 +34,19 @@ class Splits:
     skipped: dict[str, str] = field(default_factory=dict)
 
     def epoch_train(self, config: TrainConfig, epoch: int) -> list[dict[str, Any]]:
-        """This epoch's training records: the fixed ones plus a fresh PTC sample."""
-        if not self.ptc_pool:
-            return list(self.train)
+        """This epoch's training records: the fixed ones plus fresh samples of PTC sentences and real quotes."""
         rng = random.Random(config.seed * 1000 + epoch)
         k = min(config.ptc_sentences_per_epoch, len(self.ptc_pool))
-        return self.train + rng.sample(self.ptc_pool, k)
+        n = (
+            len(self.real_pool)
+            if config.real_per_epoch is None
+            else min(config.real_per_epoch, len(self.real_pool))
+        )
+        return self.train + rng.sample(self.ptc_pool, k) + rng.sample(self.real_pool, n)
+
+    def labelled(self) -> list[dict[str, Any]]:
+        """Every training record that can be drawn (for class weights and the baseline)."""
+        return self.train + self.ptc_pool + self.real_pool
 
 
 def marked(record: dict[str, Any], fmt: str) -> dict[str, Any]:
@@ -91,7 +101,7 @@ def gather(config: TrainConfig) -> Splits:
                     continue
                 records = load_standoff(path, fmt=config.input_format)
                 train = [r for r in records if r["fold"] == "train"]
-                splits.train += train * config.real_repeat
+                splits.real_pool += train
                 splits.used[source] = len(train)
             elif source == "ptc":
                 splits.ptc_pool, held = ptc_train_sentences(config)
@@ -101,6 +111,7 @@ def gather(config: TrainConfig) -> Splits:
             splits.skipped[source] = str(e)
     splits.real_dev, splits.real_test = real_eval_sets(config.input_format)
     splits.train = _cap(splits.train, config.max_examples, config.seed)
+    splits.real_pool = _cap(splits.real_pool, config.max_examples, config.seed)
     splits.dev = _cap(splits.dev, config.max_examples, config.seed)
     splits.test = _cap(splits.test, config.max_examples, config.seed)
     return splits

@@ -20,6 +20,9 @@ MODEL_NAME = "stance"
 CHAMPION = "champion"
 TEST_SPLIT = "data/statements/test.jsonl"
 TEST_SPLIT_TAG = "test_split_sha256"  # champions are compared only on the same test split
+# MLflow 3 opens an experiment on its GenAI overview unless told it holds model training.
+EXPERIMENT_KIND = {"mlflow.experimentKind": "custom_model_development"}
+CORPUS_VERSION = "1.3"
 
 
 def tracking_uri() -> str:
@@ -50,6 +53,78 @@ def data_hashes() -> dict[str, str]:
     return {f"data/{p.relative_to(DATA_DIR)}": hashlib.sha256(p.read_bytes()).hexdigest()[:16] for p in files}
 
 
+def connect(experiment: str) -> Any:
+    """The MLflow module, pointed at the project store and `experiment` (created as a model-training one)."""
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    import mlflow
+
+    mlflow.set_tracking_uri(tracking_uri())
+    found = mlflow.get_experiment_by_name(experiment)
+    if found is None:
+        mlflow.create_experiment(experiment, artifact_location=artifact_root(), tags=EXPERIMENT_KIND)
+    elif found.tags.get("mlflow.experimentKind") != EXPERIMENT_KIND["mlflow.experimentKind"]:
+        mlflow.MlflowClient().set_experiment_tag(found.experiment_id, *next(iter(EXPERIMENT_KIND.items())))
+    mlflow.set_experiment(experiment)
+    return mlflow
+
+
+def run_name(config: TrainConfig, sources: list[str] | None = None) -> str:
+    """What a run trained, as the runs table shows it: `default · minilm · corpus+ptc+polnear+ptc-q+liar`."""
+    short = {"polnear_standoff": "polnear", "ptc_standoff": "ptc-q", "liar_standoff": "liar"}
+    used = "+".join(short.get(s, s) for s in (sources if sources is not None else config.sources))
+    return f"{config.name} · {config.model} · {used}"
+
+
+def _datasets(used: dict[str, int]) -> list[tuple[Any, str]]:
+    """(MLflow dataset, context) for every data source a run read, with the digest of its files."""
+    import warnings
+
+    from mlflow.data.dataset_source_registry import resolve_dataset_source
+    from mlflow.data.meta_dataset import MetaDataset
+
+    def LocalArtifactDatasetSource(uri: str) -> Any:  # noqa: N802 - a local path as MLflow's source type for it
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return resolve_dataset_source(uri)
+
+    hashes = data_hashes()
+    out = []
+    if "corpus" in used:
+        digest = hashlib.sha256(
+            "".join(v for k, v in hashes.items() if "statements" in k).encode()
+        ).hexdigest()
+        source = LocalArtifactDatasetSource("data/statements")
+        out.append(
+            (MetaDataset(source, name=f"stance-corpus-v{CORPUS_VERSION}", digest=digest[:16]), "training")
+        )
+    from training.sources import STANDOFF_FILES
+
+    for name, file in STANDOFF_FILES.items():
+        if name in used:
+            key = f"data/standoff/{file}"
+            out.append(
+                (
+                    MetaDataset(
+                        LocalArtifactDatasetSource(key), name=f"real-quotes/{file[:-6]}", digest=hashes[key]
+                    ),
+                    "training",
+                )
+            )
+    if "ptc" in used:
+        digest = hashlib.sha256(f"ptc-train-sentences-{used['ptc']}".encode()).hexdigest()[:16]
+        source = LocalArtifactDatasetSource("STANCE_EXTERNAL_DIR/semeval2020-task11-ptc/train-articles")
+        out.append((MetaDataset(source, name="ptc-train-sentences", digest=digest), "training"))
+    key = "data/standoff/polnear_dev.jsonl"
+    if key in hashes and len(used) > 1:
+        out.append(
+            (
+                MetaDataset(LocalArtifactDatasetSource(key), name="polnear-dev-quotes", digest=hashes[key]),
+                "evaluation",
+            )
+        )
+    return out
+
+
 class Tracker:
     """A run in MLflow, or a no-op when `tracking: none`."""
 
@@ -63,15 +138,8 @@ class Tracker:
     def __enter__(self) -> Tracker:
         if not self.enabled:
             return self
-        os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-        import mlflow
-
-        self._mlflow = mlflow
-        mlflow.set_tracking_uri(tracking_uri())
-        if mlflow.get_experiment_by_name(self.config.experiment) is None:
-            mlflow.create_experiment(self.config.experiment, artifact_location=artifact_root())
-        mlflow.set_experiment(self.config.experiment)
-        run = mlflow.start_run(run_name=self.config.name)
+        mlflow = self._mlflow = connect(self.config.experiment)
+        run = mlflow.start_run(run_name=run_name(self.config))
         self.run_id = run.info.run_id
         mlflow.log_params(
             {k: json.dumps(v) if isinstance(v, list) else v for k, v in self.config.to_dict().items()}
@@ -100,9 +168,14 @@ class Tracker:
             self._mlflow.end_run(status="FAILED" if exc_type else "FINISHED")
 
     def log_sources(self, used: dict[str, int], skipped: dict[str, str]) -> None:
+        """Tag and name the run by the sources it really read, and log each as an MLflow dataset input."""
         if self.enabled:
-            self._mlflow.set_tag("data_sources", ",".join(sorted(used)))
+            self._mlflow.set_tags(
+                {"data_sources": ",".join(sorted(used)), "mlflow.runName": run_name(self.config, list(used))}
+            )
             self._mlflow.log_dict({"used": used, "skipped": skipped}, "data_sources.json")
+            for dataset, context in _datasets(used):
+                self._mlflow.log_input(dataset, context=context)
 
     def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
         if self.enabled:
@@ -159,7 +232,7 @@ def add_to_run(
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     import mlflow
 
-    mlflow.set_tracking_uri(tracking_uri())
+    mlflow.set_tracking_uri(tracking_uri())  # the run already has its experiment
     with mlflow.start_run(run_id=run_id):
         mlflow.log_metrics({k.replace("@", "_"): float(v) for k, v in metrics.items()})
         for name, data in (files or {}).items():
@@ -176,13 +249,7 @@ def log_summary_run(
     texts: dict[str, str],
 ) -> str:
     """One run that gathers an evaluation's results (e.g. the external-benchmark table); returns its id."""
-    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    import mlflow
-
-    mlflow.set_tracking_uri(tracking_uri())
-    if mlflow.get_experiment_by_name(experiment) is None:
-        mlflow.create_experiment(experiment, artifact_location=artifact_root())
-    mlflow.set_experiment(experiment)
+    mlflow = connect(experiment)
     with mlflow.start_run(run_name=name) as run:
         mlflow.log_params({k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in params.items()})
         mlflow.set_tags({"git_commit": git_commit(), **tags})
@@ -212,7 +279,9 @@ def serve_ui(port: int = 5000) -> int:
         "1",
     ]
     print(f"MLflow UI on http://127.0.0.1:{port} (store {tracking_uri()})")
-    return subprocess.call(cmd)
+    # the GenAI job runner (five consumer processes, ~1.9 GB) is not needed for training runs
+    env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    return subprocess.call(cmd, env=env)
 
 
 if __name__ == "__main__":

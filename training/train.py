@@ -65,7 +65,7 @@ def train_minilm(config: TrainConfig, splits: Splits, tracker: Any, out_dir: Pat
     tokenizer = AutoTokenizer.from_pretrained(str(encoder_path), local_files_only=True)
     model = build_model(encoder_path, dropout=config.dropout)
     device = pick_device()
-    loss_fn = MultiTaskLoss.from_records(splits.train + splits.ptc_pool, config).to(device)
+    loss_fn = MultiTaskLoss.from_records(splits.labelled(), config).to(device)
     pad = tokenizer.pad_token_id
     dev_features = encode(splits.dev, tokenizer, config.max_length)
     real_dev_features = encode(splits.real_dev, tokenizer, config.max_length) if splits.real_dev else None

@@ -68,12 +68,14 @@ def card() -> str:
     parts.append("### Rhetoric per split (statements containing the technique)")
     rows = [
         [t]
-        + [sum(t in r["rhetoric"] for r in splits[s]) for s in SPLITS]
-        + [sum(t in r["rhetoric"] for r in everything)]
+        + [sum(t in (r["rhetoric"] or ()) for r in splits[s]) for s in SPLITS]
+        + [sum(t in (r["rhetoric"] or ()) for r in everything)]
         for t in TECHNIQUES
     ]
-    none = [sum(not r["rhetoric"] for r in splits[s]) for s in SPLITS]
+    none = [sum(r["rhetoric"] == [] for r in splits[s]) for s in SPLITS]
     rows.append(["(none)", *none, f"{sum(none)} ({sum(none) / len(everything):.0%})"])
+    unknown = [sum(r["rhetoric"] is None for r in splits[s]) for s in SPLITS]
+    rows.append(["(not labelled: batch 8)", *unknown, sum(unknown)])
     parts += [_table(["technique", *SPLITS, "all"], rows), ""]
     parts.append("### Domains")
     dom = Counter(r.get("domain") for r in everything)

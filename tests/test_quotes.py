@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from stance._segment import quote_spans
 from stance.quotes import ExtractedQuote, extract_quotes
 
 KURSK = Path(__file__).parent / "fixtures" / "kursk-article.txt"
@@ -395,3 +396,28 @@ def test_curly_marks_typed_the_wrong_way_round() -> None:
     text = "Costa asked. “Apparently not,“ he said. ”A leopard doesn’t change its spots,” he added."
     quotes = extract_quotes(text)
     assert [q.text for q in quotes] == ["Apparently not", "A leopard doesn’t change its spots"]
+
+
+LINE_PER_SENTENCE = Path(__file__).parent / "fixtures" / "line-per-sentence-article.txt"
+
+
+def test_quote_running_over_a_line_break_stays_whole() -> None:
+    """One sentence per line (the PTC format): a quote over a line break was cut in two, its first half
+    given the previous paragraph's speaker and its 'second half' the attribution clause itself."""
+    text = LINE_PER_SENTENCE.read_text(encoding="utf-8")
+    quotes = extract_quotes(text)
+    _check_offsets(text, quotes)
+    q = _find(quotes, "We have lived through worse")
+    assert q.text.endswith("drive us out of our homes") and "\n" in q.text
+    assert (q.speaker, q.cue, q.kind) == ("the 24-year-old", "said", "direct")
+    assert not any("the 24-year-old said" in x.text for x in quotes)
+    q = _find(quotes, "People here have lost everything")  # and over a paragraph break
+    assert q.text.endswith("before they need speeches")
+    assert (q.speaker, q.cue) == ("Governor Ana Reyes", "told")
+    assert len([x for x in quotes if x.kind == "direct"]) == 2
+
+
+def test_unclosed_quote_at_a_line_break_is_not_carried_into_the_next_quote() -> None:
+    text = 'She said "we will see\nThen "no," he said.'
+    spans = [text[a:b] for a, b in quote_spans(text)]
+    assert spans == ["we will see", "no,"]

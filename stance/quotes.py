@@ -67,7 +67,17 @@ class _Extractor:
         if self.inside_quote(toks[k].start):
             return Attribution([], None)
         att = sp.attribute_at(self.text, toks, k, subject)
-        return Attribution(self.clean(att.speaker), att.cue, att.named)
+        speaker, named = self.clean(att.speaker), att.named
+        if (
+            not named
+            and speaker[:1]
+            and speaker[0].lower == "they"
+            and subject[:1]
+            and subject[0].stem not in r.PRONOUNS
+            and subject[-1].end <= speaker[0].start
+        ):
+            named = self.clean(subject) or None  # "Clinton's campaign contrasts … what they call "…""
+        return Attribution(speaker, att.cue, named)
 
     def clean(self, speaker: list[Token]) -> list[Token]:
         """Drop a speaker inside a quote or ending in a possessive, and a sentence's first word ("Thank")."""
@@ -126,7 +136,9 @@ class _Extractor:
         toks, cues = self.sentence_cues(min(q_sentence[0], start), max(q_sentence[1], end))
         before_cues = [a for a in cues if a.cue and a.cue[0] < start and a.speaker]
         after_cues = [a for a in cues if a.cue and a.cue[0] > end and a.speaker]
-        chosen = (before_cues[-1] if before_cues else None) or (after_cues[0] if after_cues else None)
+        chosen = (_outer(text, before_cues) if before_cues else None) or (
+            after_cues[0] if after_cues else None
+        )
         if chosen is None and any(a.cue for a in cues):  # a cue without a speaker we can read
             chosen = Attribution([], next(a.cue for a in cues if a.cue))
         if chosen is None and kind == "partial":
@@ -182,7 +194,7 @@ class _Extractor:
             )  # a signature: '"…" ― Carlos Raúl', "-President Obama"
             line_end = self.text.find("\n", name[-1].end if name else offset)
             tail = self.text[name[-1].end : line_end if line_end >= 0 else len(self.text)] if name else "x"
-            if not tail.strip(" .") or tail.lstrip().startswith(","):
+            if not tail.strip().strip(".") or tail.lstrip().startswith(","):  # "― Name\xa0"
                 return Attribution(self.clean(name), None)
         for k, tok in enumerate(toks[:25]):
             if r.is_cue(tok, toks, k, _BESIDE_QUOTE) and (k < 4 or tok.lower not in r.SIGN_FORMS):
@@ -250,6 +262,20 @@ class _Extractor:
             mention_start=mention[0].start if mention else None,
             mention_end=mention[-1].end if mention else None,
         )
+
+
+def _outer(text: str, cues: list[Attribution]) -> Attribution:
+    """The cue nearest before a quote, unless it sits in the reported clause of the cue before it: in
+    `Trump said that Clinton called it "…"`, `Ryan said the spate of shootings demands "…"` or `Clinton
+    mocked it, saying anybody who complains "…"` PolNeAR credits the outer source."""
+    last = cues[-1]
+    if len(cues) < 2:
+        return last
+    prev = cues[-2]
+    opener = last.speaker[0].lower == "that" or (last.speaker[0].lower in r.RELATIVES and not last.named)
+    gap = text[prev.cue[1] : last.speaker[0].start] if prev.cue else "x"
+    in_clause = prev.speaker[-1].end <= prev.cue[0] and not gap.strip()  # "said the spate … demands"
+    return prev if opener or in_clause else last
 
 
 def _trim_end(text: str, start: int, end: int) -> int:

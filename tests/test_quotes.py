@@ -421,3 +421,48 @@ def test_unclosed_quote_at_a_line_break_is_not_carried_into_the_next_quote() -> 
     text = 'She said "we will see\nThen "no," he said.'
     spans = [text[a:b] for a, b in quote_spans(text)]
     assert spans == ["we will see", "no,"]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "cue"),
+    [
+        # nested reporting verbs: PolNeAR credits the outer source
+        (
+            'Mr Lane said that Ms Ortiz once called the plan "a gold-plated mistake" at a rally.',
+            "Mr Lane",
+            "said",
+        ),
+        (
+            'Mayor Ruth Kim said the wave of closures demands "more patience" from everyone.',
+            "Mayor Ruth Kim",
+            "said",
+        ),
+        (
+            'Ms Ortiz mocked the claim, saying anyone who complains about rain "has already lost."',
+            "Ms Ortiz",
+            "saying",
+        ),
+        # "they" resolved to the sentence's subject
+        (
+            'The Lane campaign contrasts it with what they call Ms Ortiz\'s "reckless budget."',
+            "The Lane campaign",
+            "call",
+        ),
+        # "my answer" is a noun, not the cue of the quote before it
+        (
+            'I laughed and said, "I will never believe it." She was upset, so I had to change my answer.',
+            "I",
+            "laughed",
+        ),
+        ('The senator\'s doctor is calling him "extremely fit."', "The senator's doctor", "calling"),
+        ('"The gap is closing fast," reported Reuters.', "Reuters", "reported"),
+    ],
+)
+def test_speaker_rules(text: str, speaker: str, cue: str) -> None:
+    q = _one(text)
+    assert (q.speaker, q.cue) == (speaker, cue)
+
+
+def test_signature_followed_by_a_no_break_space() -> None:
+    text = '"We stayed and we will stay."\u00a0― Ana Ruiz\u00a0\n"We left when the water came." ― Tom Bell\n'
+    assert [q.speaker for q in extract_quotes(text)] == ["Ana Ruiz", "Tom Bell"]

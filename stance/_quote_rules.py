@@ -1,4 +1,4 @@
-"""Lexicons and low-level text rules (quote marks, sentences, speaker phrases) used by stance.quotes."""
+"""Lexicons (reporting verbs, pronouns, role and name words), the word tokenizer and the cue test of stance.quotes."""
 
 from __future__ import annotations
 

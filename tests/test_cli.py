@@ -118,3 +118,17 @@ def test_jsonl_on_stdin(tiny_model, tmp_path, monkeypatch):
     args = ["predict", "--model", str(tiny_model), "-i", "-", "--input-format", "jsonl", "-o", str(out)]
     assert main(args) == 0
     assert json.loads(out.read_text())["text"] == "We will win."
+
+
+def test_analyze_article_written_one_sentence_per_line(tiny_model, capsys):
+    """The PTC article format: a quote over a line break is one quote with the speaker after it."""
+    from pathlib import Path
+
+    article = Path(__file__).parent / "fixtures" / "line-per-sentence-article.txt"
+    assert main(["analyze", "--model", str(tiny_model), "--format", "json", str(article)]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    direct = [(r["text"].split("\n")[0], r["speaker"]) for r in rows if r["kind"] == "direct"]
+    assert direct == [
+        ("We have lived through worse than this.", "the 24-year-old"),
+        ("People here have lost everything.", "Governor Ana Reyes"),
+    ]

@@ -14,7 +14,7 @@ export DO_NOT_TRACK := true
 export TOKENIZERS_PARALLELISM := false
 
 .DEFAULT_GOAL := help
-.PHONY: help setup train baseline test test-slow lint format ui data-check data-build eval eval-quotes eval-external eval-real bench clean
+.PHONY: help setup train baseline test test-slow lint format ui data-check data-build eval eval-quotes eval-external eval-real eval-analyze bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -66,7 +66,10 @@ eval-real: $(STAMP)  ## stance on the real-quote dev/test folds and PolNeAR dev,
 eval-external: $(STAMP)  ## PTC TC/SI/sentence and PolNeAR-dev stance benchmarks (needs STANCE_EXTERNAL_DIR)
 	$(PY) -m training.eval_external $(ARGS)
 
-eval: eval-quotes eval-external  ## all external evaluations
+eval-analyze: $(STAMP)  ## analyze() end to end on PolNeAR dev: quotes found with the right speaker and stance (after make train)
+	$(PY) -m training.eval_analyze --out reports/analyze_dev.json $(ARGS)
+
+eval: eval-quotes eval-external eval-analyze  ## all external evaluations
 
 bench: $(STAMP)  ## speed and memory benchmark against transformers.pipeline (after make train)
 	$(PY) -m bench.run $(ARGS)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from stance import _quote_rules as r
+from stance import _quote_rules
 from stance._quote_rules import Token
-from stance._speakers import Attribution, is_name_token, sentence_subject
+from stance._speakers import Attribution, is_name_token
 
-AttributeAt = Callable[[list[Token], int, list[Token]], Attribution]
-
-_CLAUSE_OPENERS = r.PRONOUNS | r.DETERMINERS | {"there", "if", "whether", "no", "all", "some", "many"}
+_CLAUSE_OPENERS = (
+    _quote_rules.PRONOUNS | _quote_rules.DETERMINERS | {"there", "if", "whether", "no", "all", "some", "many"}
+)
 _LISTENERS = frozenset(
     [
         "reporters",
@@ -35,23 +33,22 @@ def _clause_end(text: str, end: int) -> int:
 
 
 def indirect_clauses(
-    text: str, att_at: AttributeAt, s_start: int, s_end: int
+    text: str, toks: list[Token], cues: list[Attribution], s_start: int, s_end: int
 ) -> list[tuple[int, int, Attribution]]:
-    """Reported clauses of one sentence: `X said (that) …`, `…, X said.`, `According to X, …`."""
-    toks = r.tokens(text, s_start, s_end)
-    subject = sentence_subject(text, toks)
-    out: list[tuple[int, int, Attribution]] = []
-    for k, tok in enumerate(toks):
-        if not r.is_cue(tok, toks, k, r.SPEECH_FORMS) or tok.lower.endswith("ing") and k < 2:
-            continue
-        att = att_at(toks, k, subject)
-        if not att.speaker:
+    """The reported clause of one sentence (`X said (that) …`, `…, X said.`, `According to X, …`), from the
+    sentence's tokens and the attributions of its cues (`stance.quotes`' `sentence_cues`)."""
+    index = {tok.start: k for k, tok in enumerate(toks)}
+    for att in cues:
+        k = index[att.cue[0]] if att.cue else -1
+        speech = k >= 0 and _quote_rules.is_cue(toks[k], toks, k, _quote_rules.SPEECH_FORMS)
+        if not speech or toks[k].lower.endswith("ing") and k < 2 or not att.speaker:
             continue
         span = _reported_span(text, toks, k, att, s_start, s_end)
-        if span and len(r.tokens(text, *span)) >= 3:
-            out.append((*span, att))
-            break  # one reported clause per sentence keeps nested reports ("X said Y claimed …") whole
-    return out
+        if span and len(_quote_rules.tokens(text, *span)) >= 3:
+            return [
+                (*span, att)
+            ]  # one reported clause per sentence keeps nested reports ("X said Y claimed …") whole
+    return []
 
 
 def _reported_span(
@@ -71,20 +68,20 @@ def _reported_span(
     if (
         near_end
         and comma_before.endswith(",")
-        and len(r.tokens(text, s_start, s_start + len(comma_before))) >= 3
+        and len(_quote_rules.tokens(text, s_start, s_start + len(comma_before))) >= 3
     ):
         return s_start, s_start + len(comma_before) - 1  # "…, X said." / "…, said X."
     nxt = k + 1
     if _tok_is(toks, nxt, "that"):
         return (toks[nxt + 1].start, end) if nxt + 1 < len(toks) else None
     for j in range(nxt, min(len(toks), nxt + 9)):
-        if text[toks[j - 1].end : toks[j].start].strip(" ") or r.is_cue(toks[j], toks, j):
+        if text[toks[j - 1].end : toks[j].start].strip(" ") or _quote_rules.is_cue(toks[j], toks, j):
             break
         if toks[j].lower == "that" and j + 1 < len(toks):
             return toks[j + 1].start, end
-    if toks[k].lower not in r.BARE_CLAUSE_FORMS:
+    if toks[k].lower not in _quote_rules.BARE_CLAUSE_FORMS:
         return None
-    if toks[k].lower in r.LISTENER_FORMS:
+    if toks[k].lower in _quote_rules.LISTENER_FORMS:
         while nxt < len(toks) and (toks[nxt].lower in _LISTENERS or is_name_token(toks[nxt])):
             nxt += 1
     if nxt < len(toks) and toks[nxt].lower in _CLAUSE_OPENERS | {"he", "she"} and toks[nxt].lower != "that":

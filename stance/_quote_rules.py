@@ -1,4 +1,4 @@
-"""Lexicons and low-level text rules (quote marks, sentences, speaker phrases) used by stance.quotes."""
+"""Lexicons (reporting verbs, pronouns, role and name words), the word tokenizer and the cue test of stance.quotes."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ INVERSION_FORMS = frozenset(
     form
     for lemma in _words(
         "say add ask write continue explain note recall reply respond tell state tweet post declare agree opine "
-        "muse remember"
+        "muse remember report"
     )
     for form in _forms(lemma)[:3]
 ) | {"read", "reads"}
@@ -83,7 +83,7 @@ LISTENER_FORMS = frozenset(_forms("tell") + _forms("ask") + _forms("urge") + _fo
 PRONOUNS = frozenset(_words("he she they i we it you who"))
 RELATIVES = frozenset(_words("who which"))  # "the Associated Press report, which notes" -> the report
 PERSONAL_PRONOUNS = frozenset(_words("he she"))
-DETERMINERS = frozenset(_words("the a an his her their its our this that these those"))
+DETERMINERS = frozenset(_words("the a an his her their its our my your this that these those"))
 # Lower-case words that can head or modify a speaker description ("the chief of staff", "a senior aide").
 ROLE_WORDS = frozenset(
     _words(
@@ -97,7 +97,7 @@ ROLE_WORDS = frozenset(
     voter residents democrats republicans mayor judge justice executive ceo founder member members
     press manager strategist strategists economist economists researcher researchers scientist
     professor former senior top deputy foreign defense defence state white house national general's
-    opposition party administration chief's president's kremlin pentagon"""
+    opposition party administration chief's president's kremlin pentagon doctor physician"""
     )
 )
 CONNECTORS = frozenset(_words("of for at 's ’s and the"))
@@ -131,7 +131,7 @@ NON_NAME_CAPS = frozenset(
         """but and however still yet meanwhile later then now so also earlier instead asked when if while
     though although as in on at after before since because nevertheless moreover indeed thus last
     this that these those there here it its in a an the on for with by from speaking writing
-    according"""
+    according once"""
     )
 )
 ADVERBS = frozenset(
@@ -146,7 +146,7 @@ INTRO_WORDS = frozenset(
     _words(
         """in on at after before during since following like unlike despite with without while when
     speaking appearing asked reached writing responding addressing from for by under amid earlier later
-    last this next meanwhile however instead yesterday today then also"""
+    last this next meanwhile however instead yesterday today then also once"""
     )
 )
 # Function words a speaker description may contain ("a person close to the Clintons").

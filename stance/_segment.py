@@ -45,8 +45,9 @@ def has_break(text: str, start: int, end: int) -> bool:
 def quote_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of the text inside double quotes, joining quotes that run over several paragraphs.
 
-    A quote left open at a paragraph break continues when the next paragraph opens with a quote mark
-    (the newspaper convention); otherwise it is closed at the end of its paragraph.
+    A quote left open at a line or paragraph break continues when the next paragraph opens with a quote
+    mark (the newspaper convention) or when the next line's first quote mark closes it (articles written
+    one sentence per line); otherwise it is closed at the end of its paragraph.
     """
     spans: list[tuple[int, int]] = []
     open_at: int | None = None
@@ -60,6 +61,8 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
             rest = text[pos:].lstrip()
             if rest[:1] in OPEN_MARKS and rest[:1]:
                 continue  # the next paragraph's opening mark continues this quote
+            if _closed_on_next_line(text, pos):
+                continue  # one sentence per line: '"We held on.\nWe will hold on," she said'
             spans.append((open_at + 1, pos))
             open_at = None
             continue
@@ -87,3 +90,11 @@ def _closes(text: str, pos: int) -> bool:
     """A quote mark at pos after a word and before a space or punctuation closes a quote ('not,“ he')."""
     after = text[pos + 1 : pos + 2]
     return pos > 0 and not text[pos - 1].isspace() and (not after or after.isspace() or after in ",.;:!?)")
+
+
+def _closed_on_next_line(text: str, pos: int) -> bool:
+    """The first quote mark on the next non-blank line after the break at pos closes a quote."""
+    start = pos + len(text[pos:]) - len(text[pos:].lstrip())
+    end = text.find("\n", start)
+    match = re.search(r"[\"“”]", text[start : len(text) if end < 0 else end])
+    return bool(match) and match.group() != "“" and _closes(text, start + match.start())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import fields
 
 from stance.quotes import extract_quotes
 from stance.types import Quote
@@ -24,12 +25,12 @@ def analyze(article: str, *, model: str | os.PathLike | None = None, batch_size:
     if not article.strip():
         raise ValueError("empty or whitespace-only article: there is nothing to analyze")
     from stance.context import quote_input
-    from stance.predict import _cached, _default_predictor
+    from stance.predict import cached_predictor
 
     found = extract_quotes(article)
     if not found:
         return []
-    predictor = _default_predictor() if model is None else _cached(model)
+    predictor = cached_predictor(model)
     fmt = predictor.meta.input_format
     if fmt is None:
         contexts = [article[q.context_start : q.context_end] for q in found]
@@ -47,16 +48,9 @@ def analyze(article: str, *, model: str | os.PathLike | None = None, batch_size:
         ]
     predictions = predictor.predict(contexts, batch_size=batch_size)
     return [
-        Quote(
-            text=q.text,
-            start=q.start,
-            end=q.end,
-            speaker=q.speaker,
-            speaker_start=q.speaker_start,
-            speaker_end=q.speaker_end,
-            cue=q.cue,
-            kind=q.kind,
-            prediction=p,
-        )
+        Quote(**{name: getattr(q, name) for name in _QUOTE_FIELDS}, prediction=p)
         for q, p in zip(found, predictions, strict=True)
     ]
+
+
+_QUOTE_FIELDS = tuple(f.name for f in fields(Quote) if f.name != "prediction")  # all are ExtractedQuote's

@@ -17,6 +17,7 @@ EPILOG = """examples:
   stance predict -i statements.jsonl -o labelled.jsonl      # also .txt (one per line) and .csv (a text column)
   stance analyze article.txt                                # quotes, speakers, stances as a table
   stance analyze -i articles.jsonl -o quotes.jsonl          # many articles, one JSON object per line
+  cat articles.jsonl | stance analyze -i - --input-format jsonl    # JSON lines on stdin
 
 model: --model DIR or models:/stance@champion, else $STANCE_MODEL, else the default exported by `make train`.
 Bad rows are reported on stderr with their line number and skipped; the rest are written (exit status 1)."""
@@ -40,13 +41,28 @@ class BadRow(ValueError):
     pass
 
 
-def _rows(path: Path, field: str) -> Iterator[tuple[int, str | None, Any]]:
-    """Yield (line number, id, text or BadRow) from .txt, .jsonl or .csv, streaming."""
-    suffix = path.suffix.lower()
-    stream: TextIO = sys.stdin if str(path) == "-" else open(path, encoding="utf-8", newline="")  # noqa: SIM115 (closed below)
+INPUT_FORMATS = ("txt", "jsonl", "csv")
+_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl"}
+
+
+def input_format(path: Path, given: str | None) -> str:
+    """`--input-format` if given, else from the suffix (.csv, .jsonl/.json/.ndjson, anything else .txt)."""
+    if given is not None:
+        return given
+    return "txt" if str(path) == "-" else _SUFFIXES.get(path.suffix.lower(), "txt")
+
+
+def _rows(path: Path, field: str, fmt: str | None = None) -> Iterator[tuple[int, str | None, Any]]:
+    """Yield (line number, id, text or BadRow) from .txt, .jsonl or .csv, streaming.
+
+    Files are read as UTF-8 with an optional byte-order mark (spreadsheets export CSV with one).
+    """
+    kind = input_format(path, fmt)
+    stream: TextIO = sys.stdin if str(path) == "-" else open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed below)
     with stream:
-        if suffix == ".csv":
-            reader = csv.DictReader(stream)
+        lines = _without_bom(stream)
+        if kind == "csv":
+            reader = csv.DictReader(lines)
             if field not in (reader.fieldnames or []):
                 raise SystemExit(f"error: {path} has no {field!r} column (columns: {reader.fieldnames})")
             for row in reader:
@@ -56,8 +72,8 @@ def _rows(path: Path, field: str) -> Iterator[tuple[int, str | None, Any]]:
                     row.get("id"),
                     text if text and text.strip() else BadRow(f"empty {field!r}"),
                 )
-        elif suffix in (".jsonl", ".json", ".ndjson"):
-            for lineno, line in enumerate(stream, 1):
+        elif kind == "jsonl":
+            for lineno, line in enumerate(lines, 1):
                 if not line.strip():
                     continue
                 try:
@@ -74,14 +90,22 @@ def _rows(path: Path, field: str) -> Iterator[tuple[int, str | None, Any]]:
                     continue
                 yield lineno, obj.get("id"), text
         else:  # plain text: one statement per non-empty line
-            for lineno, line in enumerate(stream, 1):
+            for lineno, line in enumerate(lines, 1):
                 if line.strip():
                     yield lineno, None, line.rstrip("\r\n")
 
 
-def _good_rows(path: Path, field: str, bad: list[int]) -> Iterator[tuple[int, str | None, str]]:
+def _without_bom(stream: TextIO) -> Iterator[str]:
+    """The lines of stream, without a byte-order mark on the first (stdin is decoded without utf-8-sig)."""
+    for i, line in enumerate(stream):
+        yield line.removeprefix("\ufeff") if i == 0 else line
+
+
+def _good_rows(
+    path: Path, field: str, bad: list[int], fmt: str | None = None
+) -> Iterator[tuple[int, str | None, str]]:
     """The rows that hold text; each bad one is reported on stderr with its line number and kept in `bad`."""
-    for lineno, rid, text in _rows(path, field):
+    for lineno, rid, text in _rows(path, field, fmt):
         if isinstance(text, BadRow):
             bad.append(lineno)
             print(f"{path}:{lineno}: skipped: {text}", file=sys.stderr)
@@ -174,7 +198,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         chunk.clear()
 
     try:
-        for lineno, rid, text in _good_rows(args.input, args.field, bad):
+        for lineno, rid, text in _good_rows(args.input, args.field, bad, args.input_format):
             chunk.append((lineno, rid, text))
             if len(chunk) >= CHUNK:
                 flush()
@@ -211,7 +235,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     writer, bad, n_articles = _Writer(args.output, QUOTE_COLUMNS), [], 0
     bar = _progress(None, "article")
     try:
-        for lineno, rid, text in _good_rows(args.input, args.field, bad):
+        for lineno, rid, text in _good_rows(args.input, args.field, bad, args.input_format):
             for q in analyze(text, model=args.model, batch_size=args.batch_size):
                 writer.write(
                     {"line": lineno, **({"article_id": rid} if rid is not None else {}), **q.to_dict()}
@@ -250,6 +274,11 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--field", default="text", help="the text field/column in .jsonl/.csv input (default: text)"
     )
+    common.add_argument(
+        "--input-format",
+        choices=INPUT_FORMATS,
+        help="how to read -i: txt, jsonl or csv (default: from the suffix; txt for - on stdin)",
+    )
     p = sub.add_parser(
         "predict",
         parents=[common],
@@ -276,7 +305,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     a.add_argument("article", nargs="?", type=Path, help="an article as a text file (- for stdin)")
     a.add_argument(
-        "-i", "--input", type=Path, help="many articles: .jsonl with a text field (one article per line)"
+        "-i",
+        "--input",
+        type=Path,
+        help="many articles: .jsonl with a text field (one article per line); - for stdin",
     )
     a.set_defaults(func=cmd_analyze)
     return parser

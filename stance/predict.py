@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, NamedTuple, overload
 
 from stance.labels import STANCES, TECHNIQUES
 from stance.types import Prediction, Span
-
-_default: Predictor | None = None
-_default_lock = threading.Lock()
 
 
 def check_texts(texts: Any) -> tuple[list[str], bool]:
@@ -80,34 +77,49 @@ class Predictor:
                 "calibration is empty: give at least one statement, or None for the built-in set"
             )
         ids = self._encode(texts)["input_ids"]
-        peaks = channel_peaks(self.model, self._forward(ids, 64))
+        peaks = channel_peaks(self.model, lambda: self._forward(ids, 64))
         quantize_network(self.model, peaks)
 
     def __repr__(self) -> str:
         return f"Predictor({str(self.directory)!r}, quantized={self.quantized})"
 
-    def _encode(self, texts: list[str]) -> dict[str, Any]:
-        """Token ids and character offsets of every window, and the text each window belongs to."""
+    def _encode(self, texts: list[str]) -> dict[str, list[Any]]:
+        """Windows of the texts as plain lists: `input_ids` and `offset_mapping` of every window, and
+        `owner`, the index of the text each window belongs to (a long text gives several windows)."""
         ids, offsets, owner = [], [], []
         for i, encoding in enumerate(self.tokenizer.encode_batch(texts)):
             for window in (encoding, *encoding.overflowing):
                 ids.append(window.ids)
                 offsets.append(window.offsets)
                 owner.append(i)
-        return {"input_ids": ids, "offset_mapping": offsets, "overflow_to_sample_mapping": owner}
+        return {"input_ids": ids, "offset_mapping": offsets, "owner": owner}
 
-    def predict(self, texts: str | Sequence[str], *, batch_size: int = 64) -> Prediction | list[Prediction]:
+    def predict(
+        self, texts: str | Sequence[str], *, batch_size: int = 64, span_threshold: float | None = None
+    ) -> Prediction | list[Prediction]:
+        """Label statements as `stance.predict` does; `span_threshold` (default: the model's tuned one) is
+        the probability a token needs to be part of a technique span."""
         items, single = check_texts(texts)
+        return self._labelled(items, single, batch_size, span_threshold)
+
+    def _labelled(
+        self, items: list[str], single: bool, batch_size: int, span_threshold: float | None
+    ) -> Prediction | list[Prediction]:
+        """Predictions for texts that `check_texts` has already validated."""
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-        results = self._predict(items, batch_size) if items else []
+        threshold = self.meta.span_threshold if span_threshold is None else span_threshold
+        if not 0.0 <= threshold <= 1.0:
+            raise ValueError(f"span_threshold must be between 0 and 1, got {threshold!r}")
+        results = self._predict(items, batch_size, threshold) if items else []
         return results[0] if single else results
 
-    def _forward(self, ids: list[list[int]], batch_size: int) -> Iterator[tuple[list[int], dict[str, Any]]]:
-        """The network over windows in length-sorted batches: (window indices, outputs) per batch."""
+    def _forward(self, ids: list[list[int]], batch_size: int) -> list[_Window]:
+        """The network over windows in length-sorted batches; the outputs of each window, in input order."""
         import torch
 
         order = sorted(range(len(ids)), key=lambda k: len(ids[k]))
+        out: list[_Window | None] = [None] * len(ids)
         with torch.inference_mode():
             for b in range(0, len(order), batch_size):
                 chunk = order[b : b + batch_size]
@@ -117,35 +129,34 @@ class Predictor:
                 for row, k in enumerate(chunk):
                     input_ids[row, : len(ids[k])] = torch.tensor(ids[k])
                     mask[row, : len(ids[k])] = 1
-                yield chunk, self.model(input_ids=input_ids, attention_mask=mask)
+                result = self.model(input_ids=input_ids, attention_mask=mask)
+                stance = result["stance"].float().softmax(-1)
+                rhetoric = result["rhetoric"].float().sigmoid()
+                tokens = result["spans"].float().sigmoid()
+                for row, k in enumerate(chunk):
+                    out[k] = _Window(stance[row], rhetoric[row], tokens[row, : len(ids[k])])
+        return out  # type: ignore[return-value]
 
-    def _predict(self, texts: list[str], batch_size: int) -> list[Prediction]:
+    def _predict(self, texts: list[str], batch_size: int, span_threshold: float) -> list[Prediction]:
         enc = self._encode(texts)
-        ids, offsets, owner = enc["input_ids"], enc["offset_mapping"], enc["overflow_to_sample_mapping"]
-        stance_p: list[Any] = [None] * len(ids)
-        rhet_p: list[Any] = [None] * len(ids)
-        token_p: list[Any] = [None] * len(ids)
-        for chunk, out in self._forward(ids, batch_size):
-            s = out["stance"].float().softmax(-1)
-            r = out["rhetoric"].float().sigmoid()
-            t = out["spans"].float().sigmoid()
-            for row, k in enumerate(chunk):
-                stance_p[k], rhet_p[k] = s[row], r[row]
-                token_p[k] = t[row, : len(ids[k])]
-        windows: list[list[int]] = [[] for _ in texts]
-        for k, sample in enumerate(owner):
-            windows[sample].append(k)
-        return [self._merge(texts[i], ks, stance_p, rhet_p, token_p, offsets) for i, ks in enumerate(windows)]
+        outputs = self._forward(enc["input_ids"], batch_size)
+        rows: list[list[tuple[_Window, list[tuple[int, int]]]]] = [[] for _ in texts]
+        for window, offsets, owner in zip(outputs, enc["offset_mapping"], enc["owner"], strict=True):
+            rows[owner].append((window, offsets))
+        return [self._merge(text, windows, span_threshold) for text, windows in zip(texts, rows, strict=True)]
 
-    def _merge(self, text: str, ks: list[int], stance_p, rhet_p, token_p, offsets) -> Prediction:
-        """Windows of one text: stance averaged, rhetoric max-pooled, spans unioned in text offsets."""
+    def _merge(
+        self, text: str, windows: list[tuple[_Window, list[tuple[int, int]]]], span_threshold: float
+    ) -> Prediction:
+        """The windows of one text (outputs, token offsets): stance averaged, rhetoric max-pooled, spans
+        unioned in text offsets."""
         import torch
 
-        stance = torch.stack([stance_p[k] for k in ks]).mean(0).tolist()
-        rhet = torch.stack([rhet_p[k] for k in ks]).amax(0).tolist()
+        stance = torch.stack([w.stance for w, _ in windows]).mean(0).tolist()
+        rhet = torch.stack([w.rhetoric for w, _ in windows]).amax(0).tolist()
         spans: list[Span] = []
-        for k in ks:
-            spans += self._decode_spans(text, token_p[k], offsets[k])
+        for window, offsets in windows:
+            spans += _decode_spans(text, window.tokens, offsets, span_threshold)
         best = max(range(len(STANCES)), key=stance.__getitem__)
         chosen = sorted(
             (j for j in range(len(TECHNIQUES)) if rhet[j] >= self._thresholds[j]), key=lambda j: -rhet[j]
@@ -159,25 +170,34 @@ class Predictor:
             spans=tuple(_union(spans, text)),
         )
 
-    def _decode_spans(self, text: str, probs, offsets) -> list[Span]:
-        """Runs of tokens whose probability for a technique passes the threshold become character spans."""
-        hits = (probs >= self.meta.span_threshold).nonzero().tolist()
-        by_tech: dict[int, list[int]] = {}
-        for tok, tech in hits:
-            if offsets[tok][1] > offsets[tok][0]:  # skip [CLS]/[SEP]
-                by_tech.setdefault(tech, []).append(tok)
-        spans = []
-        for tech, toks in by_tech.items():
-            run = [toks[0]]
-            for tok in toks[1:] + [None]:
-                if tok is not None and tok == run[-1] + 1:
-                    run.append(tok)
-                    continue
-                start, end = offsets[run[0]][0], offsets[run[-1]][1]
-                score = float(probs[run[0] : run[-1] + 1, tech].mean())
-                spans.append(Span(start, end, text[start:end], TECHNIQUES[tech], round(score, 6)))
-                run = [tok]
-        return spans
+
+class _Window(NamedTuple):
+    """The network's probabilities for one window: stance (9), rhetoric (14), tokens × techniques."""
+
+    stance: Any
+    rhetoric: Any
+    tokens: Any
+
+
+def _decode_spans(text: str, probs: Any, offsets: list[tuple[int, int]], threshold: float) -> list[Span]:
+    """Runs of tokens whose probability for a technique passes the threshold become character spans."""
+    hits = (probs >= threshold).nonzero().tolist()
+    by_tech: dict[int, list[int]] = {}
+    for tok, tech in hits:
+        if offsets[tok][1] > offsets[tok][0]:  # skip [CLS]/[SEP]
+            by_tech.setdefault(tech, []).append(tok)
+    spans = []
+    for tech, toks in by_tech.items():
+        run = [toks[0]]
+        for tok in toks[1:] + [None]:
+            if tok is not None and tok == run[-1] + 1:
+                run.append(tok)
+                continue
+            start, end = offsets[run[0]][0], offsets[run[-1]][1]
+            score = float(probs[run[0] : run[-1] + 1, tech].mean())
+            spans.append(Span(start, end, text[start:end], TECHNIQUES[tech], round(score, 6)))
+            run = [tok]
+    return spans
 
 
 def _union(spans: list[Span], text: str) -> list[Span]:
@@ -207,12 +227,17 @@ def load(
     return Predictor(model, quantize=quantize, calibration=calibration)
 
 
-def _default_predictor() -> Predictor:
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = Predictor()
-        return _default
+_predictors: dict[str | None, Predictor] = {}
+_predictors_lock = threading.Lock()
+
+
+def cached_predictor(model: str | os.PathLike | None = None) -> Predictor:
+    """The process-wide predictor for `model` (None: the default model), loaded on first use."""
+    key = None if model is None else str(model)
+    with _predictors_lock:
+        if key not in _predictors:
+            _predictors[key] = Predictor(model)
+        return _predictors[key]
 
 
 @overload
@@ -227,17 +252,5 @@ def predict(texts, *, batch_size=64, model=None):
     >>> stance.predict("Nothing more than a desperate lie.").stance  # doctest: +SKIP
     'dismissive'
     """
-    check_texts(texts)
-    predictor = _default_predictor() if model is None else _cached(model)
-    return predictor.predict(texts, batch_size=batch_size)
-
-
-_by_model: dict[str, Predictor] = {}
-
-
-def _cached(model: str | os.PathLike) -> Predictor:
-    key = str(model)
-    with _default_lock:
-        if key not in _by_model:
-            _by_model[key] = Predictor(model)
-        return _by_model[key]
+    items, single = check_texts(texts)  # before a model is loaded: bad input fails even without one
+    return cached_predictor(model)._labelled(items, single, batch_size, None)

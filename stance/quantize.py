@@ -20,8 +20,7 @@ path on the test split.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
 
 import torch
 from torch import nn
@@ -84,11 +83,9 @@ def _linears(net: Network) -> Iterable[tuple[nn.Module, str, nn.Linear]]:
 
 
 @torch.no_grad()
-def channel_peaks(net: Network, batches: Iterable[Any]) -> list[torch.Tensor]:
-    """Largest |activation| of every input channel of every encoder linear layer while `batches` is consumed.
-
-    `batches` is a lazy iterable whose iteration runs `net` (such as `Predictor._forward(ids, 64)`).
-    """
+def channel_peaks(net: Network, run: Callable[[], object]) -> list[torch.Tensor]:
+    """Largest |activation| of every input channel of every encoder linear layer while `run()` runs `net`
+    (such as `lambda: predictor._forward(ids, 64)`)."""
     peaks: list[torch.Tensor | None] = []
     hooks = []
     for _, _, linear in _linears(net):
@@ -101,8 +98,7 @@ def channel_peaks(net: Network, batches: Iterable[Any]) -> list[torch.Tensor]:
 
         hooks.append(linear.register_forward_hook(hook))
     try:
-        for _ in batches:
-            pass
+        run()
     finally:
         for h in hooks:
             h.remove()

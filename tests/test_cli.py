@@ -90,3 +90,45 @@ def test_missing_model_is_a_clear_error(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("STANCE_MODEL", raising=False)
     assert main(["predict", "x"]) == 2
     assert "Run `make train`" in capsys.readouterr().err
+
+
+def test_csv_with_a_byte_order_mark(tiny_model, tmp_path):
+    """A spreadsheet's CSV export starts with a BOM: its first column was read as '\\ufefftext' and refused."""
+    src = tmp_path / "in.csv"
+    src.write_bytes("text,id\nWe will win.,a\n".encode("utf-8-sig"))
+    out = tmp_path / "out.jsonl"
+    assert main(["predict", "--model", str(tiny_model), "-i", str(src), "-o", str(out)]) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["text"], r["id"]) for r in rows] == [("We will win.", "a")]
+
+
+def test_jsonl_on_stdin(tiny_model, tmp_path, monkeypatch):
+    import io
+
+    lines = (
+        '\ufeff{"id": "a", "text": "\\"Prices will fall,\\" Ms Lee said."}\n{"id": "b", "text": "None."}\n'
+    )
+    monkeypatch.setattr("sys.stdin", io.StringIO(lines))
+    out = tmp_path / "q.jsonl"
+    args = ["analyze", "--model", str(tiny_model), "-i", "-", "--input-format", "jsonl", "-o", str(out)]
+    assert main(args) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["article_id"], r["speaker"]) for r in rows] == [("a", "Ms Lee")]
+    monkeypatch.setattr("sys.stdin", io.StringIO('{"text": "We will win."}\n'))
+    args = ["predict", "--model", str(tiny_model), "-i", "-", "--input-format", "jsonl", "-o", str(out)]
+    assert main(args) == 0
+    assert json.loads(out.read_text())["text"] == "We will win."
+
+
+def test_analyze_article_written_one_sentence_per_line(tiny_model, capsys):
+    """The PTC article format: a quote over a line break is one quote with the speaker after it."""
+    from pathlib import Path
+
+    article = Path(__file__).parent / "fixtures" / "line-per-sentence-article.txt"
+    assert main(["analyze", "--model", str(tiny_model), "--format", "json", str(article)]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    direct = [(r["text"].split("\n")[0], r["speaker"]) for r in rows if r["kind"] == "direct"]
+    assert direct == [
+        ("We have lived through worse than this.", "the 24-year-old"),
+        ("People here have lost everything.", "Governor Ana Reyes"),
+    ]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from stance._segment import quote_spans
 from stance.quotes import ExtractedQuote, extract_quotes
 
 KURSK = Path(__file__).parent / "fixtures" / "kursk-article.txt"
@@ -395,3 +396,73 @@ def test_curly_marks_typed_the_wrong_way_round() -> None:
     text = "Costa asked. “Apparently not,“ he said. ”A leopard doesn’t change its spots,” he added."
     quotes = extract_quotes(text)
     assert [q.text for q in quotes] == ["Apparently not", "A leopard doesn’t change its spots"]
+
+
+LINE_PER_SENTENCE = Path(__file__).parent / "fixtures" / "line-per-sentence-article.txt"
+
+
+def test_quote_running_over_a_line_break_stays_whole() -> None:
+    """One sentence per line (the PTC format): a quote over a line break was cut in two, its first half
+    given the previous paragraph's speaker and its 'second half' the attribution clause itself."""
+    text = LINE_PER_SENTENCE.read_text(encoding="utf-8")
+    quotes = extract_quotes(text)
+    _check_offsets(text, quotes)
+    q = _find(quotes, "We have lived through worse")
+    assert q.text.endswith("drive us out of our homes") and "\n" in q.text
+    assert (q.speaker, q.cue, q.kind) == ("the 24-year-old", "said", "direct")
+    assert not any("the 24-year-old said" in x.text for x in quotes)
+    q = _find(quotes, "People here have lost everything")  # and over a paragraph break
+    assert q.text.endswith("before they need speeches")
+    assert (q.speaker, q.cue) == ("Governor Ana Reyes", "told")
+    assert len([x for x in quotes if x.kind == "direct"]) == 2
+
+
+def test_unclosed_quote_at_a_line_break_is_not_carried_into_the_next_quote() -> None:
+    text = 'She said "we will see\nThen "no," he said.'
+    spans = [text[a:b] for a, b in quote_spans(text)]
+    assert spans == ["we will see", "no,"]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "cue"),
+    [
+        # nested reporting verbs: PolNeAR credits the outer source
+        (
+            'Mr Lane said that Ms Ortiz once called the plan "a gold-plated mistake" at a rally.',
+            "Mr Lane",
+            "said",
+        ),
+        (
+            'Mayor Ruth Kim said the wave of closures demands "more patience" from everyone.',
+            "Mayor Ruth Kim",
+            "said",
+        ),
+        (
+            'Ms Ortiz mocked the claim, saying anyone who complains about rain "has already lost."',
+            "Ms Ortiz",
+            "saying",
+        ),
+        # "they" resolved to the sentence's subject
+        (
+            'The Lane campaign contrasts it with what they call Ms Ortiz\'s "reckless budget."',
+            "The Lane campaign",
+            "call",
+        ),
+        # "my answer" is a noun, not the cue of the quote before it
+        (
+            'I laughed and said, "I will never believe it." She was upset, so I had to change my answer.',
+            "I",
+            "laughed",
+        ),
+        ('The senator\'s doctor is calling him "extremely fit."', "The senator's doctor", "calling"),
+        ('"The gap is closing fast," reported Reuters.', "Reuters", "reported"),
+    ],
+)
+def test_speaker_rules(text: str, speaker: str, cue: str) -> None:
+    q = _one(text)
+    assert (q.speaker, q.cue) == (speaker, cue)
+
+
+def test_signature_followed_by_a_no_break_space() -> None:
+    text = '"We stayed and we will stay."\u00a0― Ana Ruiz\u00a0\n"We left when the water came." ― Tom Bell\n'
+    assert [q.speaker for q in extract_quotes(text)] == ["Ana Ruiz", "Tom Bell"]

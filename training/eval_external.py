@@ -34,6 +34,19 @@ RESULTS = REPO / "results" / "external.json"
 QUICK = {"epochs": 1, "max_length": 64, "stride": 16, "tracking": "none", "ptc_sentences_per_epoch": 64}
 
 
+def portable(path: str | Path) -> str:
+    """A path as committed results show it: relative to the repository, under `~`, or just its name.
+
+    >>> portable(REPO / "outputs" / "run" / "model")
+    'outputs/run/model'
+    """
+    path = Path(path).expanduser().resolve()
+    for root, prefix in ((REPO, ""), (Path.home(), "~/")):
+        if path.is_relative_to(root):
+            return prefix + str(path.relative_to(root))
+    return path.name
+
+
 def _articles(items: list[dict[str, Any]], key: str, n: int | None, seed: int = 0) -> list[dict[str, Any]]:
     """Items of n randomly chosen articles (all when n is None): quick runs subsample whole articles."""
     if n is None:
@@ -85,8 +98,8 @@ def eval_tc(config: TrainConfig, quick: bool) -> dict[str, Any]:
 
 
 def _predict(predictor: Any, records: list[dict[str, Any]], threshold: float, batch_size: int) -> list[Any]:
-    predictor.meta.span_threshold = threshold
-    return predictor.predict([r["text"] for r in records], batch_size=batch_size) if records else []
+    texts = [r["text"] for r in records]
+    return predictor.predict(texts, batch_size=batch_size, span_threshold=threshold) if records else []
 
 
 def _article_spans(records: list[dict[str, Any]], preds: list[Any]) -> list[tuple[str, int, int]]:
@@ -155,7 +168,7 @@ def eval_si(config: TrainConfig, model_dir: str | None, quick: bool) -> dict[str
     sentence = sentence_prf([r["rhetoric"] for r in dev], positive)
     out = {
         "si": si.to_dict(), "sentence": sentence.to_dict(), "span_threshold": threshold, "sentence_rule": rule,
-        "valid_si_f1": si_valid[threshold], "valid_sentence_f1": rules[rule], "model_dir": str(model_dir),
+        "valid_si_f1": si_valid[threshold], "valid_sentence_f1": rules[rule], "model_dir": portable(model_dir),
         "run_id": run_id, "n_sentences": len(dev), "n_positive": sum(bool(r["rhetoric"]) for r in dev),
     }  # fmt: skip
     if run_id and config.tracking == "mlflow":
@@ -212,7 +225,7 @@ def eval_stance(model: str | None, quick: bool, batch_size: int = 64) -> dict[st
         "macro_f1": m["stance_macro_f1"],
         "accuracy": m["stance_accuracy"],
         "n": m["stance_n"],
-        "model": str(predictor.directory),
+        "model": portable(predictor.directory),
     }
 
 

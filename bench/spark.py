@@ -144,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             pq.write_table(table, src / f"part-{k // step}.parquet")
         for master in args.masters.split(","):
-            rows.append(on_spark(master, src, Path(tmp) / master, model, args.batch_size, args.n))
+            dst = Path(tmp) / master.replace("[", "-").replace("]", "")  # Spark reads [1] as a glob
+            rows.append(on_spark(master, src, dst, model, args.batch_size, args.n))
     result = {
         "n": args.n,
         "seed": args.seed,

@@ -118,12 +118,18 @@ def test_predict_udf_and_mlflow_spark_udf_match_in_process(spark, tiny_model, re
 
     texts = _statements(N)
     expected = stance.predict(texts, model=tiny_model)
-    df = spark.createDataFrame(list(enumerate(texts)), "id long, text string").repartition(4)
-    ours = df.select("id", predict_udf(tiny_model)("text").alias("p")).select("id", "p.*").collect()
-    assert len(ours) == N
-    diffs = {}
-    for r in ours:
-        p = expected[r["id"]]
+    df = spark.createDataFrame(list(enumerate(texts)), "id long, text string")  # 2 partitions, 2 workers
+    # The MLflow-native route over the registered pyfunc runs in the same job: one pass, the same workers.
+    theirs_udf = mlflow.pyfunc.spark_udf(
+        spark, registered, result_type=PYFUNC_RESULT_TYPE, env_manager="local"
+    )
+    both = df.select(
+        "id", predict_udf(tiny_model)("text").alias("p"), theirs_udf("text").alias("m")
+    ).collect()
+    assert len(both) == N
+    diffs, bad = {}, {}
+    for row in both:
+        r, m, p = row["p"], row["m"], expected[row["id"]]
         d = _same(p, r["stance"], r["stance_scores"], r["rhetoric"])
         if r["error"] is not None or abs(r["stance_score"] - p.stance_scores[p.stance]) > TOL:
             d.append(f"error {r['error']!r}, stance_score {r['stance_score']}")
@@ -136,20 +142,12 @@ def test_predict_udf_and_mlflow_spark_udf_match_in_process(spark, tiny_model, re
         ]:
             d.append("spans")
         if d:
-            diffs[r["id"]] = d
-    assert not diffs, f"{len(diffs)} of {N} rows differ, e.g. {list(diffs.items())[:3]}"
-
-    # The MLflow-native route over the registered pyfunc gives the same labels and scores.
-    udf = mlflow.pyfunc.spark_udf(spark, registered, result_type=PYFUNC_RESULT_TYPE, env_manager="local")
-    theirs = df.select("id", udf("text").alias("p")).select("id", "p.*").collect()
-    assert len(theirs) == N
-    bad = {}
-    for r in theirs:
-        p = expected[r["id"]]
-        scores = {k.removeprefix("score_"): v for k, v in r.asDict().items() if k.startswith("score_")}
-        d = _same(p, r["stance"], scores, r["techniques"].split(",") if r["techniques"] else [])
+            diffs[row["id"]] = d
+        scores = {k.removeprefix("score_"): v for k, v in m.asDict().items() if k.startswith("score_")}
+        d = _same(p, m["stance"], scores, m["techniques"].split(",") if m["techniques"] else [])
         if d:
-            bad[r["id"]] = d
+            bad[row["id"]] = d
+    assert not diffs, f"{len(diffs)} of {N} predict_udf rows differ, e.g. {list(diffs.items())[:3]}"
     assert not bad, f"{len(bad)} of {N} spark_udf rows differ, e.g. {list(bad.items())[:3]}"
 
 
@@ -193,7 +191,7 @@ def test_analyze_parquet_and_cli(spark, tiny_model, tmp_path, capsys):
 
     article = ARTICLE.read_text(encoding="utf-8")
     src, dst = tmp_path / "articles.parquet", tmp_path / "quotes.parquet"
-    rows = [(1, article), (2, None), (3, "The weather was mild and nobody said anything.")]
+    rows = [(1, article), (2, None), (3, "The weather was mild on Tuesday.")]
     spark.createDataFrame(rows, "id long, text string").write.parquet(str(src))
     argv = ["spark", "analyze", str(src), str(dst), "--master", "local[2]", "--model", str(tiny_model)]
     assert main(argv) == 1  # one article is null: reported, the rest written

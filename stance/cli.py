@@ -251,13 +251,16 @@ def cmd_spark(args: argparse.Namespace) -> int:
     owned = SparkSession.getActiveSession() is None  # inside a running application, leave its session be
     session = stance_spark.session(args.master, app=f"stance spark {args.spark_command}", conf=conf)
     run = stance_spark.predict_parquet if args.spark_command == "predict" else stance_spark.analyze_parquet
+    model = args.model
+    if model and args.master.startswith("local") and Path(model).expanduser().exists():
+        model = str(Path(model).expanduser().resolve())  # local workers need not share the driver's cwd
     try:
         counts = run(
             session,
             str(args.input),
             str(args.output),
             text_column=args.text_column,
-            model=args.model,
+            model=model,
             batch_size=args.batch_size,
             overwrite=args.overwrite,
         )

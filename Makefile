@@ -14,7 +14,7 @@ export DO_NOT_TRACK := true
 export TOKENIZERS_PARALLELISM := false
 
 .DEFAULT_GOAL := help
-.PHONY: help setup train baseline test test-slow lint format ui data-check data-build eval eval-quotes eval-external eval-real eval-analyze bench clean
+.PHONY: help setup train baseline test test-slow lint format ui data-check data-build eval eval-quotes eval-external eval-real eval-analyze bench bench-spark clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -22,10 +22,11 @@ help:  ## list the targets
 setup: $(STAMP)  ## create .venv with the runtime, train and dev extras (pinned by requirements.lock)
 
 $(STAMP): pyproject.toml requirements.lock
+	@java -version >/dev/null 2>&1 || echo "note: no Java on PATH: the Spark UDFs and tests need Java 17 (Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless; macOS: brew install openjdk@17); everything else works without it"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -c requirements.lock -e '.[train,dev,bench]'
+	$(PY) -m pip install -q -c requirements.lock -e '.[train,dev,bench,spark]'
 	@touch $(STAMP)
 
 train: $(STAMP)  ## train the default model (CONFIG=configs/x.yaml ARGS="--epochs 2" to change)
@@ -73,6 +74,9 @@ eval: eval-quotes eval-external eval-analyze  ## all external evaluations
 
 bench: $(STAMP)  ## speed and memory benchmark against transformers.pipeline (after make train)
 	$(PY) -m bench.run $(ARGS)
+
+bench-spark: $(STAMP)  ## statements/s in-process vs Spark local[1] and local[2] (ARGS="--n 100000 --model DIR")
+	$(PY) -m bench.spark $(ARGS)
 
 clean:  ## remove caches (keeps .venv, models and the MLflow store)
 	rm -rf .pytest_cache .ruff_cache build *.egg-info

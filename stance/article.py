@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import fields
 
-from stance.quotes import extract_quotes
+from stance.quotes import ExtractedQuote, extract_quotes
 from stance.types import Quote
 
 
@@ -24,33 +24,49 @@ def analyze(article: str, *, model: str | os.PathLike | None = None, batch_size:
         raise TypeError(f"expected the article as str, got {type(article).__name__}")
     if not article.strip():
         raise ValueError("empty or whitespace-only article: there is nothing to analyze")
-    from stance.context import quote_input
+    return analyze_many([article], model=model, batch_size=batch_size)[0]
+
+
+def analyze_many(
+    articles: list[str], *, model: str | os.PathLike | None = None, batch_size: int = 64
+) -> list[list[Quote]]:
+    """`analyze()` over several articles (already checked to be non-empty str), with one model call for all
+    their quotes, so short articles still fill the batches (stance.spark uses it per Arrow batch)."""
     from stance.predict import cached_predictor
 
-    found = extract_quotes(article)
-    if not found:
-        return []
+    found = [extract_quotes(article) for article in articles]
+    if not any(found):
+        return [[] for _ in articles]
     predictor = cached_predictor(model)
     fmt = predictor.meta.input_format
-    if fmt is None:
-        contexts = [article[q.context_start : q.context_end] for q in found]
-    else:
-        contexts = [
-            quote_input(
-                article,
-                q.start,
-                q.end,
-                fmt=fmt,
-                speaker=q.speaker,
-                cue=(q.cue_start, q.cue_end) if q.cue_start is not None else None,
-            )
-            for q in found
-        ]
-    predictions = predictor.predict(contexts, batch_size=batch_size)
+    contexts = [
+        _context(article, q, fmt) for article, quotes in zip(articles, found, strict=True) for q in quotes
+    ]
+    predictions = iter(predictor.predict(contexts, batch_size=batch_size))
     return [
-        Quote(**{name: getattr(q, name) for name in _QUOTE_FIELDS}, prediction=p)
-        for q, p in zip(found, predictions, strict=True)
+        [
+            Quote(**{name: getattr(q, name) for name in _QUOTE_FIELDS}, prediction=next(predictions))
+            for q in quotes
+        ]
+        for quotes in found
     ]
 
 
 _QUOTE_FIELDS = tuple(f.name for f in fields(Quote) if f.name != "prediction")  # all are ExtractedQuote's
+
+
+def _context(article: str, q: ExtractedQuote, fmt: str | None) -> str:
+    """The text the model reads for quote `q`: its reporting sentence with the quote marked (`fmt`), or
+    the extractor's context span for models trained before input formats."""
+    from stance.context import quote_input
+
+    if fmt is None:
+        return article[q.context_start : q.context_end]
+    return quote_input(
+        article,
+        q.start,
+        q.end,
+        fmt=fmt,
+        speaker=q.speaker,
+        cue=(q.cue_start, q.cue_end) if q.cue_start is not None else None,
+    )

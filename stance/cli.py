@@ -18,6 +18,7 @@ EPILOG = """examples:
   stance analyze article.txt                                # quotes, speakers, stances as a table
   stance analyze -i articles.jsonl -o quotes.jsonl          # many articles, one JSON object per line
   cat articles.jsonl | stance analyze -i - --input-format jsonl    # JSON lines on stdin
+  stance spark predict in.parquet out.parquet --master 'local[*]'   # Parquet through Spark (the spark extra)
 
 model: --model DIR or models:/stance@champion, else $STANCE_MODEL, else the default exported by `make train`.
 Bad rows are reported on stderr with their line number and skipped; the rest are written (exit status 1)."""
@@ -249,6 +250,59 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def cmd_spark(args: argparse.Namespace) -> int:
+    import warnings
+
+    # pyspark 4 warns on import that it does not fully support pandas 3; tests/test_spark.py checks the UDFs.
+    warnings.filterwarnings(
+        "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+    )
+    try:
+        from stance import spark as stance_spark
+    except ImportError as e:
+        raise SystemExit(
+            f"error: {e}: `stance spark` needs the spark extra: pip install 'stance[spark]'"
+        ) from e
+    conf = {}
+    for item in args.conf:
+        key, eq, value = item.partition("=")
+        if not eq:
+            raise SystemExit(f"error: --conf expects KEY=VALUE, got {item!r}")
+        conf[key] = value
+    from pyspark.errors import AnalysisException
+    from pyspark.sql import SparkSession
+
+    owned = SparkSession.getActiveSession() is None  # inside a running application, leave its session be
+    session = stance_spark.session(args.master, app=f"stance spark {args.spark_command}", conf=conf)
+    run = stance_spark.predict_parquet if args.spark_command == "predict" else stance_spark.analyze_parquet
+    model = args.model
+    if model and args.master.startswith("local") and Path(model).expanduser().exists():
+        model = str(Path(model).expanduser().resolve())  # local workers need not share the driver's cwd
+    try:
+        counts = run(
+            session,
+            str(args.input),
+            str(args.output),
+            text_column=args.text_column,
+            model=model,
+            batch_size=args.batch_size,
+            overwrite=args.overwrite,
+        )
+    except AnalysisException as e:  # e.g. the output exists, the input is not Parquet
+        hint = " (--overwrite replaces it)" if "already exists" in str(e) else ""
+        print(f"error: {str(e).splitlines()[0]}{hint}", file=sys.stderr)
+        return 2
+    finally:
+        if owned:
+            session.stop()
+    for error, n in sorted((e, n) for e, n in counts["by_error"].items() if e is not None):
+        print(f"{args.input}: {n} rows without labels: {error}", file=sys.stderr)
+    print(
+        f"{counts['rows']} rows written, {counts['errors']} with an error -> {args.output}", file=sys.stderr
+    )
+    return 1 if counts["errors"] else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from stance import __version__
 
@@ -311,6 +365,38 @@ def build_parser() -> argparse.ArgumentParser:
         help="many articles: .jsonl with a text field (one article per line); - for stdin",
     )
     a.set_defaults(func=cmd_analyze)
+    sp = sub.add_parser(
+        "spark",
+        help="label a Parquet dataset through Apache Spark (the spark extra; Java 17)",
+        description="Label Parquet with Spark, streaming partition by partition; Spark's progress is on stderr. "
+        "Rows that cannot be labelled (null, empty, not a string) keep an `error` and the job goes on.",
+    )
+    ssub = sp.add_subparsers(dest="spark_command", required=True)
+    spark_common = argparse.ArgumentParser(add_help=False)
+    spark_common.add_argument("input", type=Path, help="input Parquet file or folder")
+    spark_common.add_argument("output", type=Path, help="output Parquet folder")
+    spark_common.add_argument("--text-column", default="text", help="the text column (default: text)")
+    spark_common.add_argument("--master", default="local[*]", help="Spark master (default: local[*])")
+    spark_common.add_argument(
+        "--model",
+        help="model directory or MLflow URI, as the workers see it (default: $STANCE_MODEL, then make train's export)",
+    )
+    spark_common.add_argument(
+        "--batch-size", type=int, default=64, help="statements per forward pass (default 64)"
+    )
+    spark_common.add_argument("--overwrite", action="store_true", help="replace the output if it exists")
+    spark_common.add_argument(
+        "--conf", action="append", default=[], metavar="KEY=VALUE", help="a Spark setting (repeatable)"
+    )
+    ssub.add_parser(
+        "predict",
+        parents=[spark_common],
+        help="label each row's statement: input columns + stance, scores, error",
+    )
+    ssub.add_parser(
+        "analyze", parents=[spark_common], help="find and label each article's quotes: one row per quote"
+    )
+    sp.set_defaults(func=cmd_spark)
     return parser
 
 

@@ -25,15 +25,21 @@ def check_texts(texts: Any) -> tuple[list[str], bool]:
     else:
         raise TypeError(f"expected str or a list of str, got {type(texts).__name__}")
     for i, t in enumerate(items):
-        if isinstance(t, (bytes, bytearray)):
-            raise TypeError(
-                f"expected str at index {i}, got bytes: decode it first, e.g. data.decode('utf-8')"
-            )
-        if not isinstance(t, str):
-            raise TypeError(f"expected str at index {i}, got {type(t).__name__}")
-        if not t.strip():
-            raise ValueError(f"empty or whitespace-only text at index {i}: remove it or give it some text")
+        problem = text_problem(t, f" at index {i}")
+        if problem is not None:
+            raise problem
     return items, single
+
+
+def text_problem(t: Any, where: str = "") -> TypeError | ValueError | None:
+    """Why `t` cannot be labelled (an exception to raise or to report), or None if it is a usable text."""
+    if isinstance(t, (bytes, bytearray)):
+        return TypeError(f"expected str{where}, got bytes: decode it first, e.g. data.decode('utf-8')")
+    if not isinstance(t, str):
+        return TypeError(f"expected str{where}, got {type(t).__name__}")
+    if not t.strip():
+        return ValueError(f"empty or whitespace-only text{where}: remove it or give it some text")
+    return None
 
 
 class Predictor:

@@ -165,7 +165,9 @@ def test_mismatched_model_directory(tiny_model, tmp_path, change, message):
 
 
 def test_import_is_light():
-    code = "import sys, stance; print(sorted(m for m in ('torch', 'transformers', 'mlflow', 'training') if m in sys.modules))"
+    # stance.spark too: pyspark, pandas and torch load only when a UDF or session is made.
+    heavy = "('torch', 'transformers', 'mlflow', 'training', 'pyspark', 'pandas')"
+    code = f"import sys, stance, stance.spark; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from stance.quotes import extract_quotes
 from stance.types import Quote
 
+if TYPE_CHECKING:
+    from stance.predict import Predictor
 
-def analyze(article: str, *, model: str | os.PathLike | None = None, batch_size: int = 64) -> list[Quote]:
+
+def analyze(
+    article: str, *, model: str | os.PathLike | Predictor | None = None, batch_size: int = 64
+) -> list[Quote]:
     """Find the quotes in `article`, resolve their speakers and label each one.
 
     Each quote is read the way the model was trained to read real quotes (`stance.context.quote_input`, the
     model's `input_format`): its reporting sentence with the quote marked, so "remained 'difficult'" is read as
     an admission and "accused [Q]the GOP of stoking the issue[/Q]" as an accusation. Models trained before
-    that read the extractor's context span as it is.
+    that read the extractor's context span as it is. `model` may also be a loaded `stance.Predictor`.
 
     >>> [q.speaker for q in stance.analyze(open("article.txt").read())]  # doctest: +SKIP
     ['Mr Putin', "Ukraine's chief of staff", ...]
@@ -29,7 +35,12 @@ def analyze(article: str, *, model: str | os.PathLike | None = None, batch_size:
     found = extract_quotes(article)
     if not found:
         return []
-    predictor = _default_predictor() if model is None else _cached(model)
+    if model is None:
+        predictor = _default_predictor()
+    elif isinstance(model, (str, os.PathLike)):
+        predictor = _cached(model)
+    else:  # a loaded Predictor (or anything with its predict() and meta)
+        predictor = model
     fmt = predictor.meta.input_format
     if fmt is None:
         contexts = [article[q.context_start : q.context_end] for q in found]

@@ -17,6 +17,7 @@ EPILOG = """examples:
   stance predict -i statements.jsonl -o labelled.jsonl      # also .txt (one per line) and .csv (a text column)
   stance analyze article.txt                                # quotes, speakers, stances as a table
   stance analyze -i articles.jsonl -o quotes.jsonl          # many articles, one JSON object per line
+  stance serve --port 8000                                  # the web page and REST API on 127.0.0.1:8000
 
 model: --model DIR or models:/stance@champion, else $STANCE_MODEL, else the default exported by `make train`.
 Bad rows are reported on stderr with their line number and skipped; the rest are written (exit status 1)."""
@@ -225,6 +226,18 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from stance.serve import serve
+    except ImportError as e:
+        raise SystemExit(
+            f"error: `stance serve` needs the serve extra ({e}): pip install 'stance[serve]'"
+        ) from None
+
+    serve(args.model, host=args.host, port=args.port)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from stance import __version__
 
@@ -279,6 +292,20 @@ def build_parser() -> argparse.ArgumentParser:
         "-i", "--input", type=Path, help="many articles: .jsonl with a text field (one article per line)"
     )
     a.set_defaults(func=cmd_analyze)
+    s = sub.add_parser(
+        "serve",
+        help="the analysts' web page and the REST API (needs the serve extra)",
+        description="Serve the web page (/), the REST API (/v1/predict, /v1/analyze, /healthz) and its docs "
+        "(/docs) over one model, loaded once at start-up.",
+    )
+    s.add_argument(
+        "--model", help="model directory or MLflow URI (default: $STANCE_MODEL, then make train's export)"
+    )
+    s.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
+    )
+    s.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    s.set_defaults(func=cmd_serve)
     return parser
 
 

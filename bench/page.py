@@ -81,7 +81,19 @@ def screenshot(
         out.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(out), type="png")
         browser.close()
-    return out
+    return shrink(out)
+
+
+def shrink(png: Path, colors: int = 128) -> Path:
+    """A 128-colour palette PNG (~80 kB instead of ~210 kB for the page) when pillow is installed."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return png
+    Image.open(png).convert("RGB").quantize(colors=colors, method=Image.Quantize.MEDIANCUT).save(
+        png, optimize=True
+    )
+    return png
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,20 +14,32 @@ export DO_NOT_TRACK := true
 export TOKENIZERS_PARALLELISM := false
 
 .DEFAULT_GOAL := help
-.PHONY: help setup train baseline test test-slow lint format ui data-check data-build eval eval-quotes eval-external eval-real eval-analyze bench bench-spark clean
+SERVE_ARGS ?=
+
+.PHONY: help setup setup-browser serve bench-serve train baseline test test-slow lint format ui data-check data-build eval eval-quotes eval-external eval-real eval-analyze bench bench-spark clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-setup: $(STAMP)  ## create .venv with the runtime, train and dev extras (pinned by requirements.lock)
+setup: $(STAMP)  ## create .venv with the runtime, train, serve and dev extras (pinned by requirements.lock)
 
 $(STAMP): pyproject.toml requirements.lock
 	@java -version >/dev/null 2>&1 || echo "note: no Java on PATH: the Spark UDFs and tests need Java 17 (Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless; macOS: brew install openjdk@17); everything else works without it"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -c requirements.lock -e '.[train,dev,bench,spark]'
+	$(PY) -m pip install -q -c requirements.lock -e '.[train,dev,bench,spark,serve]'
 	@touch $(STAMP)
+
+setup-browser: $(STAMP)  ## headless chromium (Debian package) and playwright for the browser test
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	$(PY) -m pip install -q -c requirements.lock -e '.[browser]'
+
+serve: $(STAMP)  ## the web page and REST API on http://127.0.0.1:8000 (SERVE_ARGS="--model DIR --port 9000")
+	$(PY) -m stance serve $(SERVE_ARGS)
+
+bench-serve: $(STAMP)  ## load test (50 clients, 60 s) and fuzz pass against `stance serve` (after make train)
+	$(PY) -m bench.serve $(ARGS)
 
 train: $(STAMP)  ## train the default model (CONFIG=configs/x.yaml ARGS="--epochs 2" to change)
 	$(PY) -m training.train --config $(CONFIG) $(ARGS)

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import os
 from dataclasses import fields
+from typing import TYPE_CHECKING
 
 from stance.quotes import ExtractedQuote, extract_quotes
 from stance.types import Quote
 
+if TYPE_CHECKING:
+    from stance.predict import Predictor
 
-def analyze(article: str, *, model: str | os.PathLike | None = None, batch_size: int = 64) -> list[Quote]:
+
+def analyze(
+    article: str, *, model: str | os.PathLike | Predictor | None = None, batch_size: int = 64
+) -> list[Quote]:
     """Find the quotes in `article`, resolve their speakers and label each one.
 
     Each quote is read the way the model was trained to read real quotes (`stance.context.quote_input`, the
     model's `input_format`): its reporting sentence with the quote marked, so "remained 'difficult'" is read as
     an admission and "accused [Q]the GOP of stoking the issue[/Q]" as an accusation. Models trained before
-    that read the extractor's context span as it is.
+    that read the extractor's context span as it is. `model` may also be a loaded `stance.Predictor`.
 
     >>> [q.speaker for q in stance.analyze(open("article.txt").read())]  # doctest: +SKIP
     ['Mr Putin', "Ukraine's chief of staff", ...]
@@ -28,7 +34,7 @@ def analyze(article: str, *, model: str | os.PathLike | None = None, batch_size:
 
 
 def analyze_many(
-    articles: list[str], *, model: str | os.PathLike | None = None, batch_size: int = 64
+    articles: list[str], *, model: str | os.PathLike | Predictor | None = None, batch_size: int = 64
 ) -> list[list[Quote]]:
     """`analyze()` over several articles (already checked to be non-empty str), with one model call for all
     their quotes, so short articles still fill the batches (stance.spark uses it per Arrow batch)."""
@@ -37,7 +43,8 @@ def analyze_many(
     found = [extract_quotes(article) for article in articles]
     if not any(found):
         return [[] for _ in articles]
-    predictor = cached_predictor(model)
+    # a loaded Predictor (stance serve shares one) or what cached_predictor resolves: None, a path, a URI
+    predictor = model if hasattr(model, "meta") and hasattr(model, "predict") else cached_predictor(model)
     fmt = predictor.meta.input_format
     contexts = [
         _context(article, q, fmt) for article, quotes in zip(articles, found, strict=True) for q in quotes

@@ -19,6 +19,7 @@ EPILOG = """examples:
   stance analyze -i articles.jsonl -o quotes.jsonl          # many articles, one JSON object per line
   cat articles.jsonl | stance analyze -i - --input-format jsonl    # JSON lines on stdin
   stance spark predict in.parquet out.parquet --master 'local[*]'   # Parquet through Spark (the spark extra)
+  stance serve --port 8000                                  # the web page and REST API on 127.0.0.1:8000
 
 model: --model DIR or models:/stance@champion, else $STANCE_MODEL, else the default exported by `make train`.
 Bad rows are reported on stderr with their line number and skipped; the rest are written (exit status 1)."""
@@ -303,6 +304,18 @@ def cmd_spark(args: argparse.Namespace) -> int:
     return 1 if counts["errors"] else 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        from stance.serve import serve
+    except ImportError as e:
+        raise SystemExit(
+            f"error: `stance serve` needs the serve extra ({e}): pip install 'stance[serve]'"
+        ) from None
+
+    serve(args.model, host=args.host, port=args.port)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from stance import __version__
 
@@ -397,6 +410,20 @@ def build_parser() -> argparse.ArgumentParser:
         "analyze", parents=[spark_common], help="find and label each article's quotes: one row per quote"
     )
     sp.set_defaults(func=cmd_spark)
+    s = sub.add_parser(
+        "serve",
+        help="the analysts' web page and the REST API (needs the serve extra)",
+        description="Serve the web page (/), the REST API (/v1/predict, /v1/analyze, /healthz) and its docs "
+        "(/docs) over one model, loaded once at start-up.",
+    )
+    s.add_argument(
+        "--model", help="model directory or MLflow URI (default: $STANCE_MODEL, then make train's export)"
+    )
+    s.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
+    )
+    s.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    s.set_defaults(func=cmd_serve)
     return parser
 
 

@@ -49,3 +49,26 @@ def tiny_model(tiny_encoder, tmp_path_factory) -> Path:
         {"encoder": str(tiny_encoder), "output_dir": str(out)},
     )
     return Path(run(config)["model_dir"])
+
+
+@pytest.fixture(scope="session")
+def tiny_model_spans(tiny_model, tmp_path_factory) -> Path:
+    """The tiny model with its span threshold at the 99.5th percentile of its token scores on the seed article,
+    so that it marks a few technique spans (at 0.5 a random model marks none or everything)."""
+    import json
+    import shutil
+
+    import torch
+
+    from stance.predict import Predictor
+
+    path = tmp_path_factory.mktemp("tiny-spans") / "tiny-spans"
+    shutil.copytree(tiny_model, path)
+    predictor = Predictor(path)
+    lines = [s for s in (FIXTURES / "kursk-article.txt").read_text(encoding="utf-8").split("\n") if s.strip()]
+    ids = predictor._encode(lines)["input_ids"]
+    probs = torch.cat([out["spans"].float().sigmoid().flatten() for _, out in predictor._forward(ids, 64)])
+    config = json.loads((path / "stance_config.json").read_text())
+    config["span_threshold"] = round(float(torch.quantile(probs, 0.995)), 6)
+    (path / "stance_config.json").write_text(json.dumps(config, indent=2))
+    return path

@@ -56,7 +56,7 @@ def test_normalise_drops_titles_determiners_and_possessives():
     "gold, pred, mention, spans, expected",
     [
         # names agree when one word list holds the other, titles dropped
-        (item(0, 9, "President Donald Trump", (20, 42)), item(0, 9, "Trump", (90, 95)), NO_MENTION, True, True),
+        (item(0, 9, "President Donald Trump", (20, 42)), item(0, 9, "Trump", (90, 95)), NO_MENTION, 1, 1),
         (item(0, 9, "Donald Trump", (20, 32)), item(0, 9, "Donald Duck", (90, 101)), NO_MENTION, True, False),
         # a gold pronoun is right through the span rule: the cue-side mention overlaps the gold Source span
         (item(0, 9, "he", (20, 22)), item(0, 9, "Joe Biden", (90, 99)), chars(20, 22), True, True),
@@ -70,7 +70,7 @@ def test_normalise_drops_titles_determiners_and_possessives():
     ],
 )
 def test_speaker_correct(gold, pred, mention, spans, expected):
-    assert speaker_correct(gold, pred, mention, spans=spans) is expected
+    assert speaker_correct(gold, pred, mention, spans=bool(spans)) is bool(expected)
 
 
 # ---------------------------------------------------------------- precision, recall, F1, hand-computed

@@ -14,7 +14,7 @@ export DO_NOT_TRACK := true
 export TOKENIZERS_PARALLELISM := false
 
 .DEFAULT_GOAL := help
-.PHONY: help setup train baseline test test-slow lint format ui data-check data-build eval eval-quotes eval-external bench clean
+.PHONY: help setup train baseline test test-slow test-ci lint format ui data-check data-build eval eval-quotes eval-external bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ test: $(STAMP)  ## run the fast test suite (no trained model needed)
 
 test-slow: $(STAMP)  ## run the slow tests (real encoder, trained default model)
 	$(PY) -m pytest -q -m slow $(ARGS)
+
+test-ci: $(STAMP)  ## CI's real-model checks: a short MiniLM fine-tune, its floor, seed-article subset, int8 gate
+	$(PY) -m pytest -q -m "slow and not default_model" $(ARGS)
 
 lint: $(STAMP)  ## ruff check and format check
 	$(PY) -m ruff check stance training tests bench

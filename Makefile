@@ -40,7 +40,7 @@ test: $(STAMP)  ## run the fast test suite (no trained model needed)
 test-slow: $(STAMP)  ## run the slow tests (real encoder, trained default model)
 	$(PY) -m pytest -q -m slow $(ARGS)
 
-test-ci: $(STAMP)  ## CI's real-model checks: a short MiniLM fine-tune, its floor, seed-article subset, int8 gate
+test-ci: $(STAMP)  ## CI's real-model checks: a short MiniLM fine-tune, its floor, seed-article subset, int8 beside exact
 	$(PY) -m pytest -q -m "slow and not default_model" $(ARGS)
 
 lint: $(STAMP)  ## ruff check and format check

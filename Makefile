@@ -16,7 +16,7 @@ export TOKENIZERS_PARALLELISM := false
 .DEFAULT_GOAL := help
 SERVE_ARGS ?=
 
-.PHONY: help setup setup-browser serve bench-serve train baseline test test-slow lint format ui data-check data-build eval eval-quotes eval-external eval-real eval-analyze bench bench-spark clean
+.PHONY: help setup setup-browser serve bench-serve train baseline test test-slow test-ci lint format ui data-check data-build eval eval-quotes eval-external eval-real eval-analyze bench bench-spark clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ test: $(STAMP)  ## run the fast test suite (no trained model needed)
 
 test-slow: $(STAMP)  ## run the slow tests (real encoder, trained default model)
 	$(PY) -m pytest -q -m slow $(ARGS)
+
+test-ci: $(STAMP)  ## CI's real-model checks: a short MiniLM fine-tune, its floor, seed-article subset, int8 beside exact
+	$(PY) -m pytest -q -m "slow and not default_model" $(ARGS)
 
 lint: $(STAMP)  ## ruff check and format check
 	$(PY) -m ruff check stance training tests bench

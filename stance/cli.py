@@ -64,13 +64,21 @@ def _rows(path: Path, field: str, fmt: str | None = None) -> Iterator[tuple[int,
     with stream:
         lines = _without_bom(stream)
         if kind == "csv":
-            reader = csv.DictReader(lines)
-            if field not in (reader.fieldnames or []):
-                raise SystemExit(f"error: {path} has no {field!r} column (columns: {reader.fieldnames})")
-            for row in reader:
+            reader = csv.reader(lines)
+            header = next(reader, None) or []
+            if field not in header:
+                raise SystemExit(f"error: {path} has no {field!r} column (columns: {header})")
+            while True:
+                first_line = reader.line_num + 1  # a quoted field can span lines: report where the row starts
+                values = next(reader, None)
+                if values is None:
+                    break
+                if not values:  # a blank line
+                    continue
+                row = dict(zip(header, values, strict=False))
                 text = row.get(field)
                 yield (
-                    reader.line_num,
+                    first_line,
                     row.get("id"),
                     text if text and text.strip() else BadRow(f"empty {field!r}"),
                 )

@@ -9,6 +9,7 @@ from stance.model import META_FILE
 
 MODEL_ENV = "STANCE_MODEL"
 HOME_ENV = "STANCE_HOME"
+TRACKING_ENV = "MLFLOW_TRACKING_URI"
 
 
 def stance_home() -> Path:
@@ -24,6 +25,24 @@ def default_model_dir() -> Path:
     return stance_home() / "models" / "default"
 
 
+def mlflow_tracking_uri() -> str:
+    """Where `models:/` and `runs:/` URIs are looked up, from any working directory.
+
+    $MLFLOW_TRACKING_URI, else the store `make train` logs to: `sqlite:///<repo>/mlflow.db` beside this
+    package in a source checkout (training.tracking.tracking_uri, the same rule). Not MLflow's own default,
+    which is a `mlflow.db` in the working directory.
+    """
+    if os.environ.get(TRACKING_ENV):
+        return os.environ[TRACKING_ENV]
+    repo = Path(__file__).resolve().parents[1]
+    if (repo / "pyproject.toml").is_file():
+        return f"sqlite:///{repo / 'mlflow.db'}"
+    raise ValueError(
+        f"an MLflow model URI needs a tracking store: set ${TRACKING_ENV} (the store `make train` logs to is "
+        f"sqlite:///<repo>/mlflow.db), or pass the exported model directory instead"
+    )
+
+
 def _from_mlflow(uri: str) -> Path:
     try:
         import mlflow
@@ -31,7 +50,10 @@ def _from_mlflow(uri: str) -> Path:
         raise ValueError(
             f"{uri!r} is an MLflow URI: install the train extra (pip install 'stance[train]')"
         ) from None
-    local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
+    store = mlflow_tracking_uri()
+    local = Path(
+        mlflow.artifacts.download_artifacts(artifact_uri=uri, tracking_uri=store, registry_uri=store)
+    )
     found = sorted(p.parent for p in local.rglob(META_FILE))
     if not found:
         raise FileNotFoundError(f"{uri} holds no stance model directory (no {META_FILE} under {local})")

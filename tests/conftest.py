@@ -72,3 +72,28 @@ def tiny_model_spans(tiny_model, tmp_path_factory) -> Path:
     config["span_threshold"] = round(float(torch.quantile(probs, 0.995)), 6)
     (path / "stance_config.json").write_text(json.dumps(config, indent=2))
     return path
+
+
+@pytest.fixture(scope="session")
+def short_model(tmp_path_factory) -> dict:
+    """The real MiniLM encoder fine-tuned briefly on the project corpus alone (2 epochs, 64-token windows):
+    the real model CI trains (`make test-ci`, a few minutes on 2 cores). `run()`'s results: metrics and
+    `model_dir`."""
+    from training.config import load_config
+    from training.train import run
+
+    out = tmp_path_factory.mktemp("short-run")
+    config = load_config(
+        Path(__file__).parents[1] / "configs" / "default.yaml",
+        {
+            "tracking": "none",
+            "register": False,
+            "export_default": False,
+            "output_dir": str(out),
+            "sources": ["corpus"],  # not the real quotes STANCE_EXTERNAL_DIR would add: keeps it short
+            "epochs": 2,
+            "max_length": 64,
+            "stride": 16,
+        },
+    )
+    return run(config)

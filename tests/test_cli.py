@@ -32,8 +32,9 @@ def test_predict_int8(tiny_model, capsys, monkeypatch):
     real = module.load
     monkeypatch.setattr(module, "load", lambda *a, **k: seen.append(k) or real(*a, **k))
     assert main(["predict", "--model", str(tiny_model), "--int8", "--format", "json", "We will win."]) == 0
-    assert json.loads(capsys.readouterr().out)["stance"] in STANCES
     assert seen == [{"quantize": True}]
+    expected = real(tiny_model, quantize=True).predict("We will win.").to_dict()
+    assert json.loads(capsys.readouterr().out) == expected
 
 
 def test_predict_file_reports_bad_rows_and_keeps_the_rest(tiny_model, tmp_path, capsys):
@@ -132,3 +133,119 @@ def test_analyze_article_written_one_sentence_per_line(tiny_model, capsys):
         ("We have lived through worse than this.", "the 24-year-old"),
         ("People here have lost everything.", "Governor Ana Reyes"),
     ]
+
+
+# ---------------------------------------------------------------- streaming across chunk boundaries
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    monkeypatch.setattr("stance.cli.CHUNK", 2)  # every file below spans several chunks
+
+
+def _as_predicted(tiny_model, texts):
+    import stance
+
+    return [p.to_dict() for p in stance.load(tiny_model).predict(texts)]
+
+
+def _assert_same_predictions(rows: list[dict], expected: list[dict]) -> None:
+    """Labels and spans equal; scores equal up to the float noise of other batch compositions (padding)."""
+    assert len(rows) == len(expected)
+    for row, exp in zip(rows, expected, strict=True):
+        assert {k: row[k] for k in ("text", "stance", "rhetoric")} == {
+            k: exp[k] for k in ("text", "stance", "rhetoric")
+        }
+        assert [(s["start"], s["end"], s["technique"]) for s in row["spans"]] == [
+            (s["start"], s["end"], s["technique"]) for s in exp["spans"]
+        ]
+        for key in ("stance_scores", "rhetoric_scores"):
+            assert row[key] == pytest.approx(exp[key], abs=1e-5)
+
+
+def test_csv_stream_with_field_multiline_and_empty_rows(tiny_model, tmp_path, capsys, small_chunks):
+    src = tmp_path / "in.csv"
+    src.write_text(
+        'id,body\n'
+        'a,"We will win, whatever they say."\n'
+        'b,"A statement\nover two lines."\n'
+        '\n'
+        'c,\n'
+        'd,They lied to us again.\n'
+        'e,Talks resume on Monday.\n'
+        'f,"He said ""never"" twice."\n',
+        encoding="utf-8",
+    )  # fmt: skip
+    out = tmp_path / "out.jsonl"
+    assert (
+        main(["predict", "--model", str(tiny_model), "--field", "body", "-i", str(src), "-o", str(out)]) == 1
+    )
+    err = capsys.readouterr().err
+    assert "in.csv:6: skipped: empty 'body'" in err and "5 statements labelled, 1 skipped" in err
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    texts = [
+        "We will win, whatever they say.",
+        "A statement\nover two lines.",
+        "They lied to us again.",
+        "Talks resume on Monday.",
+        'He said "never" twice.',
+    ]
+    # a row's line number is where it starts; the multi-line row makes the later ones one line further on
+    assert [(r["line"], r["id"]) for r in rows] == [(2, "a"), (3, "b"), (7, "d"), (8, "e"), (9, "f")]
+    _assert_same_predictions(rows, _as_predicted(tiny_model, texts))
+
+
+def test_stdin_stream_to_csv(tiny_model, tmp_path, monkeypatch, small_chunks):
+    import io
+
+    lines = ["We will win.", "", "They lied to us.", "Talks resume.", "   ", "Prices will fall.", "No."]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines) + "\n"))
+    out = tmp_path / "x.csv"
+    assert main(["predict", "--model", str(tiny_model), "-i", "-", "-o", str(out)]) == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    texts = [t for t in lines if t.strip()]
+    assert [(r["line"], r["text"]) for r in rows] == list(zip(["1", "3", "4", "6", "7"], texts, strict=True))
+    for row, expected in zip(rows, _as_predicted(tiny_model, texts), strict=True):
+        assert row["stance"] == expected["stance"]
+        assert row["rhetoric"] == ";".join(expected["rhetoric"])
+        scores = [expected["stance_scores"][s] for s in STANCES]  # written to 4 decimals
+        assert [float(row[f"score_{s}"]) for s in STANCES] == pytest.approx(scores, abs=5.1e-5)
+
+
+ARTICLE = 'The mayor said: "We will not back down." Critics called the plan "a farce", the paper reported.\n'
+
+
+def test_analyze_stdin_json(tiny_model, monkeypatch, capsys):
+    import io
+
+    import stance
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(ARTICLE))
+    assert main(["analyze", "--model", str(tiny_model), "--format", "json", "-"]) == 0
+    printed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    expected = [q.to_dict() for q in stance.analyze(ARTICLE, model=tiny_model)]
+    assert printed == expected and len(expected) == 2
+    assert printed[0]["text"] == "We will not back down." and printed[0]["speaker"] == "The mayor"
+
+
+def test_analyze_many_to_csv(tiny_model, tmp_path, small_chunks):
+    import stance
+
+    src = tmp_path / "arts.jsonl"
+    src.write_text(
+        json.dumps({"id": "one", "text": ARTICLE})
+        + "\n\n"
+        + json.dumps({"id": "two", "text": '"Prices will fall," Ms Lee said.'})
+        + "\n"
+    )
+    out = tmp_path / "x.csv"
+    assert main(["analyze", "--model", str(tiny_model), "-i", str(src), "-o", str(out)]) == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    expected = [("1", "one", q) for q in stance.analyze(ARTICLE, model=tiny_model)] + [
+        ("3", "two", q) for q in stance.analyze('"Prices will fall," Ms Lee said.', model=tiny_model)
+    ]
+    assert [(r["line"], r["article_id"], r["text"], r["speaker"]) for r in rows] == [
+        (line, rid, q.text, q.speaker or "") for line, rid, q in expected
+    ]
+    assert [r["stance"] for r in rows] == [q.prediction.stance for *_, q in expected]
+    assert [int(r["start"]) for r in rows] == [q.start for *_, q in expected]

@@ -21,10 +21,11 @@ def predictor(tiny_model):
 def test_str_list_and_empty(predictor):
     one = predictor.predict("We will never surrender.")
     assert isinstance(one, stance.Prediction)
-    assert one.stance in STANCES and set(one.stance_scores) == set(STANCES)
+    assert set(one.stance_scores) == set(STANCES) and set(one.rhetoric_scores) == set(TECHNIQUES)
+    assert one.stance == max(STANCES, key=one.stance_scores.__getitem__)
     assert abs(sum(one.stance_scores.values()) - 1) < 1e-4
-    assert set(one.rhetoric_scores) == set(TECHNIQUES)
-    assert all(one.rhetoric_scores[t] >= predictor.meta.thresholds[t] for t in one.rhetoric)
+    over = [t for t in TECHNIQUES if one.rhetoric_scores[t] >= predictor.meta.thresholds[t]]
+    assert one.rhetoric == tuple(sorted(over, key=lambda t: -one.rhetoric_scores[t]))
     assert predictor.predict([]) == []
     texts = [
         "Short.",
@@ -82,34 +83,14 @@ def test_odd_text_gives_a_result(predictor):
 
 
 def test_long_text_is_windowed_not_cut(predictor):
+    # the exact merge rules are checked on a stub network in test_contracts.py
     long_text = "They are criminals and liars who destroyed our country. " * 60
-    enc = predictor._encode([long_text])
-    assert len(enc["input_ids"]) > 3  # several overlapping windows
-    last_window_end = max(b for a, b in enc["offset_mapping"][-1])
-    assert last_window_end == len(long_text.rstrip())  # the end of the text is read
     p = predictor.predict(long_text)
+    assert p.text == long_text and abs(sum(p.stance_scores.values()) - 1) < 1e-4
     assert all(
         0 <= s.start < s.end <= len(long_text) and long_text[s.start : s.end] == s.text for s in p.spans
     )
     assert [s.start for s in p.spans] == sorted(s.start for s in p.spans)
-
-
-def test_window_merge_averages_stance_and_max_pools_rhetoric(predictor):
-    import torch
-
-    text = "We will fight on and never give in to their threats. " * 40
-    enc = predictor._encode([text])
-    assert len(enc["input_ids"]) > 1
-    with torch.inference_mode():
-        outs = [
-            predictor.model(torch.tensor([ids]), torch.ones(1, len(ids), dtype=torch.long))
-            for ids in enc["input_ids"]
-        ]
-    stance_mean = torch.stack([o["stance"].softmax(-1)[0] for o in outs]).mean(0).tolist()
-    rhet_max = torch.stack([o["rhetoric"].sigmoid()[0] for o in outs]).amax(0).tolist()
-    p = predictor.predict(text)
-    assert [p.stance_scores[s] for s in STANCES] == pytest.approx(stance_mean, abs=1e-4)
-    assert [p.rhetoric_scores[t] for t in TECHNIQUES] == pytest.approx(rhet_max, abs=1e-4)
 
 
 def test_threads_match_serial(predictor):
@@ -122,7 +103,7 @@ def test_threads_match_serial(predictor):
 
 
 def test_module_predict_uses_the_model_argument(tiny_model):
-    assert stance.predict("Fine.", model=tiny_model).stance in STANCES
+    assert stance.predict("Fine.", model=tiny_model) == stance.load(tiny_model).predict("Fine.")
     assert stance.predict([], model=tiny_model) == []
 
 
@@ -173,5 +154,6 @@ def test_import_is_light():
 
 
 def test_quantized_path_gives_results(tiny_model):
-    fast = stance.load(tiny_model, quantize=True)
-    assert fast.predict(["We will win."])[0].stance in STANCES
+    fast = stance.load(tiny_model, quantize=True).predict(["We will win."])[0]
+    assert fast == stance.load(tiny_model, quantize=True).predict(["We will win."])[0]  # the same calibration
+    assert fast.stance == stance.load(tiny_model).predict("We will win.").stance

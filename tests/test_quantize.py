@@ -58,13 +58,15 @@ def test_quantized_predictor_agrees_with_exact(tiny_model):
     fast = stance.load(tiny_model, quantize=True)
     assert fast.quantized and "OutlierInt8Linear" in repr(fast.model)
     for a, b in zip(exact, fast.predict(texts), strict=True):
-        assert b.stance in STANCES
+        assert b.stance == a.stance
         assert max(abs(a.stance_scores[s] - b.stance_scores[s]) for s in STANCES) < 0.02
 
 
 def test_calibration_texts_are_checked(tiny_model):
     custom = stance.load(tiny_model, quantize=True, calibration=["We will win.", "They lost."])
-    assert custom.predict("Talks resume.").stance in STANCES
+    again = stance.load(tiny_model, quantize=True, calibration=["We will win.", "They lost."])
+    assert custom.predict("Talks resume.") == again.predict("Talks resume.")
+    assert custom.predict("Talks resume.").stance == stance.load(tiny_model).predict("Talks resume.").stance
     with pytest.raises(ValueError, match="only used with quantize=True"):
         stance.load(tiny_model, calibration=["We will win."])
     with pytest.raises(ValueError, match="calibration is empty"):

@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 ENV_VAR = "STANCE_EXTERNAL_DIR"
+# The corpora that training, the evaluations and the tests read (SemEval-2016 and TweetEval are not read).
+USED = ("polnear", "semeval2020-task11-ptc", "liar")
 
 
 class ExternalDataMissing(RuntimeError):
@@ -38,3 +40,22 @@ def available(corpus: str) -> bool:
     except ExternalDataMissing:
         return False
     return True
+
+
+def check(corpora: tuple[str, ...] = USED) -> list[str]:
+    """What is wrong with STANCE_EXTERNAL_DIR: one line per missing or empty corpus folder ([] when all are
+    there). Unset means "run without them" and is not a problem; set and missing is (CI would skip silently).
+    """
+    value = os.environ.get(ENV_VAR)
+    if not value:
+        return []
+    problems = []
+    for corpus in corpora:
+        try:
+            path = external_dir(corpus)
+        except ExternalDataMissing as e:
+            problems.append(str(e))
+            continue
+        if not any(path.iterdir()):
+            problems.append(f"{path} is empty: {ENV_VAR}={value} has no {corpus} files")
+    return problems

@@ -28,6 +28,9 @@ class ModelMeta:
     # how analyze() shows the model a quote in its article (stance.context.quote_input's fmt); None: as
     # models before corpus v1.3 were trained, the extractor's context span as it is
     input_format: str | None = None
+    # added to the stance logits: alpha * log(real-news prior / training prior), alpha chosen on the real dev
+    # fold (training.eval_real); None for models without real quotes
+    stance_bias: list[float] | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     run_id: str | None = None
     config: dict[str, Any] = field(default_factory=dict)

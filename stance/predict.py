@@ -66,6 +66,10 @@ class Predictor:
         self.model = load_network(self.directory, len(STANCES), len(TECHNIQUES))
         self.tokenizer = load_tokenizer(self.directory, self.meta.max_length, self.meta.stride)
         self._thresholds = [self.meta.thresholds[t] for t in TECHNIQUES]
+        import torch
+
+        bias = self.meta.stance_bias
+        self._stance_bias = torch.tensor(bias, dtype=torch.float32) if bias else None
         self.quantized = quantize
         if quantize:
             self._quantize(calibration)
@@ -136,7 +140,10 @@ class Predictor:
                     input_ids[row, : len(ids[k])] = torch.tensor(ids[k])
                     mask[row, : len(ids[k])] = 1
                 result = self.model(input_ids=input_ids, attention_mask=mask)
-                stance = result["stance"].float().softmax(-1)
+                logits = result["stance"].float()
+                if self._stance_bias is not None:  # the real-news prior correction the model was shipped with
+                    logits = logits + self._stance_bias
+                stance = logits.softmax(-1)
                 rhetoric = result["rhetoric"].float().sigmoid()
                 tokens = result["spans"].float().sigmoid()
                 for row, k in enumerate(chunk):

@@ -214,12 +214,12 @@ def _worker_predictor(model: str | None) -> Any:
     import torch
     from pyspark import TaskContext
 
-    from stance.predict import _cached, _default_predictor
+    from stance.predict import cached_predictor
 
     context = TaskContext.get()
     torch.set_num_threads(max(1, context.cpus() if context is not None else 1))
     located = _locate(model)
-    return _default_predictor() if located is None else _cached(located)
+    return cached_predictor(located)
 
 
 def predict_parquet(

@@ -219,7 +219,7 @@ def default_home(tiny_model, tmp_path, monkeypatch):
     shutil.copytree(tiny_model, tmp_path / "home" / "models" / "default")
     monkeypatch.setenv("STANCE_HOME", str(tmp_path / "home"))
     monkeypatch.delenv("STANCE_MODEL", raising=False)
-    monkeypatch.setattr(predict_module, "_default", None)
+    monkeypatch.setattr(predict_module, "_predictors", {})  # a fresh process-wide cache
     built = []
     real = predict_module.Predictor
 
@@ -238,7 +238,7 @@ def test_predict_without_a_model_uses_the_cached_default(default_home):
     assert first == stance.load(directory).predict("We will win the vote.")
     assert stance.predict(["We will win the vote."]) == [first]
     stance.analyze('"We will win," she said.')
-    assert built == [(), (directory,)]  # the default once (no argument), then the explicit load above
+    assert built == [(None,), (directory,)]  # the default once (model None), then the explicit load above
 
 
 def test_default_predictor_threads_match_serial(default_home):

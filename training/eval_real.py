@@ -33,6 +33,11 @@ def corrected(probs: np.ndarray, ratio: np.ndarray, alpha: float) -> np.ndarray:
     return p / p.sum(1, keepdims=True)
 
 
+def bias(ratio: np.ndarray, alpha: float) -> list[float]:
+    """The stance-logit offsets equal to `corrected(…, ratio, alpha)`: alpha * log(ratio)."""
+    return [round(float(alpha * np.log(r)), 6) for r in ratio]
+
+
 def _scores(y: list[str], probs: np.ndarray) -> dict[str, float]:
     from training.metrics import stance_metrics
 
@@ -40,13 +45,15 @@ def _scores(y: list[str], probs: np.ndarray) -> dict[str, float]:
     return {"accuracy": round(m["stance_accuracy"], 4), "macro_f1": round(m["stance_macro_f1"], 4)}
 
 
-def run(model: str | None) -> dict[str, Any]:
+def run(model: str | None, apply: bool = False) -> dict[str, Any]:
     from stance.predict import Predictor
     from training.config import load_config
     from training.sources import gather
     from training.train import REPO, evaluation_sets
 
     predictor = Predictor(model)
+    if predictor.meta.stance_bias is not None:
+        raise ValueError(f"{predictor.directory} already carries a stance_bias; measure a model without one")
     fmt = predictor.meta.input_format or "span"  # models before v1.3 read the bare quote
     own = load_config(REPO / "configs" / "default.yaml", {**predictor.meta.config, "tracking": "none"})
     train_prior = Counter(r["stance"] for r in gather(own).labelled() if r["stance"])
@@ -57,7 +64,7 @@ def run(model: str | None) -> dict[str, Any]:
     real_prior = Counter(r["stance"] for r in splits.real_pool if r.get("pool") == "natural")
     real = np.array([real_prior[s] + 1 for s in STANCES], dtype=float)
     ratio = (real / real.sum()) / (effective / effective.sum())
-    sets = {k: v for k, v in evaluation_sets(config, splits).items() if k.startswith(("real", "polnear"))}
+    sets = {k: v for k, v in evaluation_sets(config, splits).items() if k != "dev"}
     probs = {}
     for name, records in sets.items():
         preds = predictor.predict([r["text"] for r in records], batch_size=64)
@@ -66,8 +73,14 @@ def run(model: str | None) -> dict[str, Any]:
     grid = [0.0, 0.25, 0.5, 0.75, 1.0]
     table = {a: {n: _scores(gold[n], corrected(probs[n], ratio, a)) for n in sets} for a in grid}
     best = max(grid, key=lambda a: (table[a]["real_dev"]["macro_f1"] + table[a]["real_dev"]["accuracy"], -a))
+    if apply and best > 0:
+        from stance.model import write_meta
+
+        predictor.meta.stance_bias = bias(ratio, best)
+        write_meta(predictor.meta, predictor.directory)
     return {
         "model": str(predictor.meta.config.get("name")),
+        "applied": bool(apply and best > 0),
         "input_format": fmt,
         "n": {name: len(records) for name, records in sets.items()},
         "ratio": dict(zip(STANCES, ratio.round(3).tolist(), strict=True)),
@@ -82,8 +95,11 @@ def main(argv: list[str] | None = None) -> int:
         "--model", default=None, help="model directory or MLflow URI (default: the default model)"
     )
     parser.add_argument("--out", default=None, help="write the result as JSON here")
+    parser.add_argument(
+        "--apply", action="store_true", help="write the chosen correction into the model's stance_config.json"
+    )
     args = parser.parse_args(argv)
-    result = run(args.model)
+    result = run(args.model, apply=args.apply)
     text = json.dumps(result, indent=2)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as f:

@@ -167,6 +167,17 @@ def run(config: TrainConfig) -> dict[str, Any]:
             model_dir = None
         else:
             model_dir = train_minilm(config, splits, tracker, out_dir)
+            if (
+                splits.real_pool and splits.real_dev
+            ):  # trained on real quotes: the real-news prior correction,
+                # its strength chosen on the real dev fold
+                from training.eval_real import run as measure_prior
+
+                prior = measure_prior(str(model_dir), apply=True)
+                tracker.log_dict(prior, "prior_correction.json")
+                log.info(
+                    "prior correction: alpha %s chosen on the real dev fold", prior["chosen_on_real_dev"]
+                )
 
             def predict_fn(records):
                 return _minilm_predictions(model_dir, records, config.eval_batch_size)
@@ -199,6 +210,8 @@ def evaluation_sets(config: TrainConfig, splits: Splits) -> dict[str, list[dict[
         "real_dev": splits.real_dev,
         "real_test": splits.real_test,
     }
+    # corpus v1.3 added statements without moving the old ones: test-00000..00707 is the v1.2 test split
+    sets["test_v1.2"] = [r for r in splits.test if r["id"].startswith("test-") and int(r["id"][5:]) < 708]
     for corpus in sorted({r["corpus"] for r in splits.real_test}):
         sets[f"real_test/{corpus}"] = [r for r in splits.real_test if r["corpus"] == corpus]
     try:

@@ -279,6 +279,8 @@ def serve_ui(port: int = 5000) -> int:
         "1",
     ]
     print(f"MLflow UI on http://127.0.0.1:{port} (store {tracking_uri()})")
+    # MLflow 3.17's UI starts in its GenAI mode; this address opens the model-training view (the browser keeps it)
+    print(f"training runs: http://127.0.0.1:{port}/#/experiments?workflowType=machine_learning")
     # the GenAI job runner (five consumer processes, ~1.9 GB) is not needed for training runs
     env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
     return subprocess.call(cmd, env=env)

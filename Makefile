@@ -77,7 +77,7 @@ eval-quotes: $(STAMP)  ## quote and speaker extraction scored on PolNeAR test (n
 	$(PY) -m training.eval_quotes --split test
 
 eval-real: $(STAMP)  ## stance on the real-quote dev/test folds and PolNeAR dev, with the prior-correction check (MODEL=dir)
-	$(PY) -m training.eval_real $(if $(MODEL),--model $(MODEL)) --out $(or $(OUT),results/real_quotes.json)
+	$(PY) -m training.eval_real $(if $(MODEL),--model $(MODEL)) --out $(or $(OUT),results/real_quotes.json) $(ARGS)
 
 eval-external: $(STAMP)  ## PTC TC/SI/sentence and PolNeAR-dev stance benchmarks (needs STANCE_EXTERNAL_DIR)
 	$(PY) -m training.eval_external $(ARGS)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import fields
 from typing import TYPE_CHECKING
 
 from stance.quotes import ExtractedQuote, extract_quotes
-from stance.types import Quote
+from stance.types import QUOTE_FIELDS, Quote
 
 if TYPE_CHECKING:
     from stance.predict import Predictor
@@ -52,14 +51,11 @@ def analyze_many(
     predictions = iter(predictor.predict(contexts, batch_size=batch_size))
     return [
         [
-            Quote(**{name: getattr(q, name) for name in _QUOTE_FIELDS}, prediction=next(predictions))
+            Quote(**{name: getattr(q, name) for name in QUOTE_FIELDS}, prediction=next(predictions))
             for q in quotes
         ]
         for quotes in found
     ]
-
-
-_QUOTE_FIELDS = tuple(f.name for f in fields(Quote) if f.name != "prediction")  # all are ExtractedQuote's
 
 
 def _context(article: str, q: ExtractedQuote, fmt: str | None) -> str:

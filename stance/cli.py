@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from stance.labels import STANCES
+from stance.types import QUOTE_FIELDS
 
 EPILOG = """examples:
   stance predict "We will never surrender." "The vote is on Tuesday."
@@ -25,18 +26,7 @@ model: --model DIR or models:/stance@champion, else $STANCE_MODEL, else the defa
 Bad rows are reported on stderr with their line number and skipped; the rest are written (exit status 1)."""
 
 CHUNK = 512
-QUOTE_COLUMNS = [
-    "line",
-    "article_id",
-    "text",
-    "start",
-    "end",
-    "speaker",
-    "speaker_start",
-    "speaker_end",
-    "cue",
-    "kind",
-]
+QUOTE_COLUMNS = ["line", "article_id", *QUOTE_FIELDS]
 
 
 class BadRow(ValueError):

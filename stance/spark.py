@@ -20,6 +20,7 @@ from typing import Any
 
 from stance.labels import STANCES
 from stance.predict import text_problem
+from stance.types import QUOTE_FIELDS as QUOTE_BASE
 from stance.types import Prediction, Quote
 
 # Rows per Arrow batch handed to a worker: big enough for length-sorted model batches to pad little, small
@@ -32,19 +33,7 @@ PREDICT_SCHEMA = (
     "struct<stance:string,stance_score:double,stance_scores:map<string,double>,rhetoric:array<string>,"
     f"rhetoric_scores:map<string,double>,spans:array<{SPAN}>,error:string>"
 )
-QUOTE_FIELDS = (
-    "text",
-    "start",
-    "end",
-    "speaker",
-    "speaker_start",
-    "speaker_end",
-    "cue",
-    "kind",
-    "stance",
-    "stance_score",
-    "rhetoric",
-)
+QUOTE_FIELDS = (*QUOTE_BASE, "stance", "stance_score", "rhetoric")
 QUOTE = (
     "struct<text:string,start:int,end:int,speaker:string,speaker_start:int,speaker_end:int,cue:string,"
     "kind:string,stance:string,stance_score:double,rhetoric:array<string>>"
@@ -185,7 +174,7 @@ def _prediction_row(p: Prediction) -> dict[str, Any]:
 
 
 def _quote_row(q: Quote) -> dict[str, Any]:
-    row = {k: getattr(q, k) for k in QUOTE_FIELDS[:8]}
+    row = {k: getattr(q, k) for k in QUOTE_BASE}
     p = q.prediction
     return row | {"stance": p.stance, "stance_score": p.stance_scores[p.stance], "rhetoric": list(p.rhetoric)}
 

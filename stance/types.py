@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 
@@ -61,3 +61,8 @@ class Quote:
         d = {k: v for k, v in asdict(self).items() if k != "prediction"}
         d["prediction"] = self.prediction.to_dict()
         return d
+
+
+# The fields of a Quote besides its prediction, in order: analyze() copies them from the extractor's quote, the
+# CLI and the Spark UDF write them as columns.
+QUOTE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Quote) if f.name != "prediction")

@@ -213,4 +213,22 @@ def standoff_card() -> str:
             "",
             _table(heads, table),
         ]
+    second = AGREEMENT_DIR / "standoff_second_pass_v21.jsonl"
+    if second.exists():
+        rows = [r for _, r in read_jsonl(second)]
+        table = []
+        for corpus in sorted({r["corpus"] for r in rows}) + [None]:
+            sub = [r for r in rows if corpus is None or r["corpus"] == corpus]
+            both = [(r["first"], r["second"]) for r in sub if "skip" not in (r["first"], r["second"])]
+            agree, k = _kappa(both)
+            skip = sum((r["first"] == "skip") == (r["second"] == "skip") for r in sub) / len(sub)
+            table.append([corpus or "all", len(sub), len(both), f"{agree:.1%}", f"{k:.3f}", f"{skip:.1%}"])
+        heads = ["source", "items", "both labelled", "agreement", "kappa", "skip agreement"]
+        parts += [
+            "",
+            "Blind second pass on round 5, both passes under guideline v2.1 "
+            "(`agreement/standoff_second_pass_v21.jsonl`), stance on items neither pass skipped:",
+            "",
+            _table(heads, table),
+        ]
     return "\n".join(parts)

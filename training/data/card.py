@@ -143,6 +143,12 @@ def _kappa(pairs: list[tuple[str, str]]) -> tuple[float, float]:
     return sum(x == y for x, y in pairs) / len(pairs), float(cohen_kappa_score(a, b))
 
 
+def _per_source(rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The rows of each corpus, then all of them (the agreement tables' lines)."""
+    names = sorted({r["corpus"] for r in rows})
+    return [(n, [r for r in rows if r["corpus"] == n]) for n in names] + [("all", rows)]
+
+
 def standoff_card() -> str:
     """Real-quote tables: records per source, pool and fold; the natural label distribution per source;
     the blind second pass's agreement per source (before and after the v2.1 guideline fix)."""
@@ -183,11 +189,9 @@ def standoff_card() -> str:
     )
     second = AGREEMENT_DIR / "standoff_second_pass.jsonl"
     if second.exists():
-        rows = [r for _, r in read_jsonl(second)]
         table = []
-        for corpus in sorted({r["corpus"] for r in rows}) + [None]:
-            sub = [r for r in rows if corpus is None or r["corpus"] == corpus]
-            line = [corpus or "all", len(sub)]
+        for name, sub in _per_source([r for _, r in read_jsonl(second)]):
+            line = [name, len(sub)]
             for key in ("first", "first_v21"):
                 both = [(r[key], r["second"]) for r in sub if "skip" not in (r[key], r["second"])]
                 agree, k = _kappa(both)
@@ -215,14 +219,12 @@ def standoff_card() -> str:
         ]
     second = AGREEMENT_DIR / "standoff_second_pass_v21.jsonl"
     if second.exists():
-        rows = [r for _, r in read_jsonl(second)]
         table = []
-        for corpus in sorted({r["corpus"] for r in rows}) + [None]:
-            sub = [r for r in rows if corpus is None or r["corpus"] == corpus]
+        for name, sub in _per_source([r for _, r in read_jsonl(second)]):
             both = [(r["first"], r["second"]) for r in sub if "skip" not in (r["first"], r["second"])]
             agree, k = _kappa(both)
             skip = sum((r["first"] == "skip") == (r["second"] == "skip") for r in sub) / len(sub)
-            table.append([corpus or "all", len(sub), len(both), f"{agree:.1%}", f"{k:.3f}", f"{skip:.1%}"])
+            table.append([name, len(sub), len(both), f"{agree:.1%}", f"{k:.3f}", f"{skip:.1%}"])
         heads = ["source", "items", "both labelled", "agreement", "kappa", "skip agreement"]
         parts += [
             "",

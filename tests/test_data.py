@@ -125,6 +125,25 @@ def test_standoff_rebuilds_every_quote():
     assert total >= train + 300  # PolNeAR dev, held out
 
 
+def test_squeezed_spans_follow_the_bare_quote_input():
+    """PTC technique spans index the raw quote; the bare-span input collapses its whitespace runs."""
+    from stance.context import quote_input
+    from training.data.standoff import squeeze_spans
+
+    raw = "  Say  it\n\n again,  loudly  "
+    text = quote_input(raw, 0, len(raw), fmt="span")
+    spans = [
+        {"start": raw.index("it"), "end": raw.index("loudly") + 6, "technique": "a"},
+        {"start": raw.index("again"), "end": len(raw), "technique": "b"},
+        {"start": 0, "end": 2, "technique": "c"},  # only whitespace: gone
+    ]
+    out = squeeze_spans(raw, spans)
+    assert [(text[x["start"] : x["end"]], x["technique"]) for x in out] == [
+        ("it again, loudly", "a"),
+        ("again, loudly", "b"),
+    ]
+
+
 def test_standoff_offset_mismatch_fails_loudly(tmp_path):
     _external_or_skip("polnear")
     from training.data.standoff import load_standoff

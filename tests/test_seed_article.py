@@ -28,9 +28,8 @@ def model():
 
 
 # Known misses of the current default model, kept visible: strict xfail fails the run as soon as they pass.
-KNOWN_MISSES = {
-    "full and unconditional ceasefire": "the journalist's sentence around it reads neutral (0.82 vs conciliatory 0.17)",
-}
+# (v2 of 2026-11-30 reads "full and unconditional ceasefire" as conciliatory: none left.)
+KNOWN_MISSES: dict[str, str] = {}
 
 
 def _param(seed):

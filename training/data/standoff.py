@@ -78,6 +78,26 @@ def _ptc_rhetoric(split: str, doc_id: str, start: int, end: int) -> tuple[list[s
     return sorted({x["technique"] for x in spans}), spans
 
 
+def squeeze_spans(raw: str, spans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Move spans that index `raw` onto `" ".join(raw.split())` (the bare-span model input): runs of whitespace
+    become one space and the ends are trimmed, so offsets after a collapsed run shift left."""
+    pos, n, gap = [], 0, True  # gap: the last character kept was whitespace (or nothing yet)
+    for ch in raw:
+        pos.append(n)
+        if not ch.isspace():
+            n, gap = n + 1, False
+        elif not gap:
+            n, gap = n + 1, True
+    length = n - 1 if gap and n else n  # a trailing space is trimmed
+    pos.append(n)
+    out = []
+    for span in spans:
+        lo, hi = min(pos[span["start"]], length), min(pos[span["end"]], length)
+        if lo < hi:
+            out.append({**span, "start": lo, "end": hi})
+    return out
+
+
 def load_standoff(path: Path, fmt: str = "span") -> list[dict[str, Any]]:
     """Records in the project schema, text rebuilt from the external corpus; raises on any offset mismatch.
 
@@ -104,6 +124,7 @@ def load_standoff(path: Path, fmt: str = "span") -> list[dict[str, Any]]:
         rhetoric, spans = row["rhetoric"], []
         if row["corpus"] == "ptc" and rhetoric is None:
             rhetoric, spans = _ptc_rhetoric(row["split"], str(row["doc_id"]), row["start"], row["end"])
+            spans = squeeze_spans(quote, spans)
         speaker = row.get("speaker")
         text = quote_input(
             doc,

@@ -45,47 +45,10 @@ def test_seed_quote_stance(model, seed):
     assert stance.predict(text, model=model).stance == seed["stance"]
 
 
-@pytest.mark.default_model
-def test_analyze_seed_article(model):
-    quotes = stance.analyze(ARTICLE, model=model)
-    found = {(q.speaker, q.text.rstrip(",.")): q for q in quotes}
-    expected = [
-        ("Mr Putin", "The Kyiv regime’s adventure has completely failed", "triumphal"),
-        (
-            "Ukraine’s chief of staff",
-            "Statements by the enemy leadership about the 'defeat' of the Ukrainian troops are "
-            "nothing more than propaganda tricks",
-            "dismissive",
-        ),
-        ("Ukraine’s chief of staff", "difficult", "conceding"),
-        ("Mr Gerasimov", "heroism", "supportive"),
-        ("Mr Gerasimov", "provided significant assistance", "supportive"),
-    ]
-    assert (
-        "the Kremlin",
-        "resume negotiations with Ukraine without any preconditions",
-    ) in found  # labelled below
-    for speaker, text, label in expected:
-        assert (speaker, text) in found, f"missing {speaker}: {text!r}; found {sorted(found)}"
-        q = found[(speaker, text)]
-        assert ARTICLE[q.start : q.end] == q.text
-        assert q.prediction.stance == label, f"{speaker}: {text!r} -> {q.prediction.stance}, expected {label}"
-
-
-@pytest.mark.default_model
-def test_analyze_seed_article_kremlin(model):
-    quotes = stance.analyze(ARTICLE, model=model)
-    kremlin = [q for q in quotes if q.speaker == "the Kremlin" and q.text.startswith("resume negotiations")]
-    assert kremlin, "the extractor must find the Kremlin's quote"
-    assert kremlin[0].prediction.stance == "conciliatory"
-
-
-# ---------------------------------------------------------------- CI: the short model `make test-ci` trains
-
-# (speaker, quote, stance analyze() gives it): the quotes and speakers are rule-based; the stances are what a
-# 2-epoch model on the corpus alone gives with a margin (measured on a CPU run: top probability 0.80-0.99, lead
-# over the runner-up 0.62-0.99).
-SHORT_ANALYZE = [
+# (speaker, quote, stance analyze() gives it), for the default model and the short CI model alike: the quotes and
+# speakers are rule-based; the stances are what a 2-epoch model on the corpus alone gives with a margin (measured
+# on a CPU run: top probability 0.80-0.99, lead over the runner-up 0.62-0.99).
+SEED_ANALYZE = [
     ("Mr Putin", "The Kyiv regime’s adventure has completely failed", "triumphal"),
     (
         "Ukraine’s chief of staff",
@@ -100,22 +63,33 @@ SHORT_ANALYZE = [
 ]
 
 
-def test_short_model_finds_the_seed_quotes_speakers_and_stances(short_model):
-    quotes = stance.analyze(ARTICLE, model=short_model["model_dir"])
+def _check_seed_analyze(model) -> None:
+    quotes = stance.analyze(ARTICLE, model=model)
     found = {(q.speaker, q.text.rstrip(",.")): q for q in quotes}
-    for speaker, text, label in SHORT_ANALYZE:
+    for speaker, text, label in SEED_ANALYZE:
         assert (speaker, text) in found, f"missing {speaker}: {text!r}; found {sorted(found)}"
         q = found[(speaker, text)]
         assert ARTICLE[q.start : q.end] == q.text and ARTICLE[q.speaker_start : q.speaker_end] == speaker
         assert q.prediction.stance == label, (speaker, text, _top(q.prediction))
 
 
+@pytest.mark.default_model
+def test_analyze_seed_article(model):
+    _check_seed_analyze(model)
+
+
+# ---------------------------------------------------------------- CI: the short model `make test-ci` trains
+
+
+def test_short_model_finds_the_seed_quotes_speakers_and_stances(short_model):
+    _check_seed_analyze(short_model["model_dir"])
+
+
 def _top(p: stance.Prediction) -> list[tuple[str, float]]:
     return sorted(p.stance_scores.items(), key=lambda kv: -kv[1])[:3]
 
 
-# All seven seed quotes, read alone or in their sentence (top probability 0.72-0.99, lead 0.56-0.98), the
-# ceasefire one included, which the default model misses (KNOWN_MISSES above).
+# All seven seed quotes, read alone or in their sentence (top probability 0.72-0.99, lead 0.56-0.98).
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda s: s["quote"][:30])
 def test_short_model_seed_stances(short_model, seed):
     p = stance.predict(seed.get("sentence", seed["quote"]), model=short_model["model_dir"])

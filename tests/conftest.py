@@ -76,7 +76,7 @@ def tiny_model_spans(tiny_model, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def short_model(tmp_path_factory) -> dict:
-    """The real MiniLM encoder fine-tuned briefly on the project corpus alone (2 epochs, 64-token windows):
+    """The real MiniLM encoder fine-tuned briefly on the project corpus alone (3 epochs, 64-token windows):
     the real model CI trains (`make test-ci`, a few minutes on 2 cores). `run()`'s results: metrics and
     `model_dir`."""
     from training.config import load_config
@@ -91,7 +91,7 @@ def short_model(tmp_path_factory) -> dict:
             "export_default": False,
             "output_dir": str(out),
             "sources": ["corpus"],  # not the real quotes STANCE_EXTERNAL_DIR would add: keeps it short
-            "epochs": 2,
+            "epochs": 3,  # corpus v1.4 lifted the TF-IDF floor to 0.815: two epochs no longer clear it by 2 points
             "max_length": 64,
             "stride": 16,
         },

@@ -211,3 +211,45 @@ def test_encode_maps_the_corpus_dataset_like_the_records(tiny_encoder):
     assert from_dataset.to_list() == from_records.to_list()
     assert feature_lengths(from_dataset) == [len(ids) for ids in from_records["input_ids"]]
     assert encode([], tokenizer, 32).num_rows == 0
+
+
+def test_frozen_parameters_stay_put_and_the_rest_trains():
+    """freeze_embeddings: a parameter with requires_grad False is neither in the optimizer nor changed."""
+    torch.manual_seed(0)
+    model = Tiny()
+    model.encoder.weight.requires_grad_(False)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    fit(
+        model,
+        _features(),
+        _collate,
+        _loss,
+        lambda m: Score(0.5),
+        _config(epochs=2, weight_decay=0.1),
+        Recorder(),
+    )
+    assert torch.equal(model.encoder.weight, before["encoder.weight"])
+    assert not torch.equal(model.head.weight, before["head.weight"])
+
+
+def test_real_quotes_are_walked_without_replacement_across_epochs():
+    """Four epochs of a quarter of the pool each read every real quote once (a fresh draw per epoch would
+    repeat about a third); the next epoch starts a new shuffled pass; PTC sentences are walked the same way."""
+    from training.sources import Splits
+
+    pool = [{"text": f"quote {i}"} for i in range(40)]
+    ptc = [{"text": f"sentence {i}"} for i in range(12)]
+    splits = Splits(train=[{"text": "corpus"}], dev=[], test=[], ptc_pool=ptc, real_pool=pool)
+    config = _config(real_per_epoch=10, ptc_sentences_per_epoch=4, seed=3)
+    epochs = [splits.epoch_train(config, e) for e in range(1, 6)]
+    assert all(len(e) == 1 + 4 + 10 for e in epochs)
+    real = [[r["text"] for r in e if r["text"].startswith("quote")] for e in epochs]
+    assert sorted(sum(real[:4], [])) == sorted(r["text"] for r in pool)
+    assert len(set(real[4])) == 10 and real[4] != real[0]
+    sentences = sum([[r["text"] for r in e if r["text"].startswith("sentence")] for e in epochs[:3]], [])
+    assert sorted(sentences) == sorted(r["text"] for r in ptc)
+    assert epochs[0] == splits.epoch_train(config, 1)  # a seed gives the same epochs everywhere
+    splits.train = [{"text": f"corpus {i}"} for i in range(6)]
+    halves = [splits.epoch_train(_config(corpus_per_epoch=3, seed=3), e) for e in (1, 2)]
+    corpus = [r["text"] for e in halves for r in e if r["text"].startswith("corpus")]
+    assert sorted(corpus) == sorted(r["text"] for r in splits.train)  # corpus_per_epoch walks it the same way

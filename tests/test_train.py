@@ -11,7 +11,7 @@ from training.config import load_config
 from training.train import main, run
 
 CONFIGS = Path(__file__).parents[1] / "configs"
-BASELINE_300 = 0.481040  # test stance macro-F1 of configs/baseline.yaml, max_examples 300, corpus v1.3
+BASELINE_300 = 0.474382  # test stance macro-F1 of configs/baseline.yaml, max_examples 300, corpus v1.4
 
 
 def _config(tiny_encoder, tmp_path, **over):
@@ -157,3 +157,48 @@ def test_pyfunc_needs_a_text_column(tiny_model):
         ValueError, match=r"expected a DataFrame with a 'text' column, got columns \['body'\]"
     ):
         _pyfunc(tiny_model).predict(None, pd.DataFrame({"body": ["We will win."]}))
+
+
+def test_a_model_without_real_quotes_is_corrected_toward_the_real_news_prior(
+    tiny_model, tmp_path, monkeypatch
+):
+    """The corpus-only path: no real dev fold to choose the strength on, so prior_alpha fixes it, and the real
+    prior comes from the committed stand-off labels (no external text needed)."""
+    import shutil
+
+    import numpy as np
+
+    import training.data.standoff
+    from stance.labels import STANCES
+    from stance.model import read_meta
+    from stance.predict import Predictor
+    from training.eval_real import natural_real_prior
+    from training.eval_real import run as measure_prior
+    from training.external import ExternalDataMissing
+
+    def no_corpora(
+        *args, **kwargs
+    ):  # documents read earlier in the session are cached: unsetting is not enough
+        raise ExternalDataMissing("STANCE_EXTERNAL_DIR is unset")
+
+    monkeypatch.delenv("STANCE_EXTERNAL_DIR", raising=False)
+    monkeypatch.setattr(training.data.standoff, "load_standoff", no_corpora)
+    prior = natural_real_prior()
+    assert sum(prior.values()) > 5000 and prior.most_common(1)[0][0] == "neutral"
+    model = Path(shutil.copytree(tiny_model, tmp_path / "model"))
+    with pytest.raises(ValueError, match="no real dev fold"):
+        measure_prior(str(model), apply=True)
+    result = measure_prior(str(model), apply=True, alpha=1.0)
+    assert result["applied"] and result["fixed_alpha"] == 1.0 and "polnear_dev" not in result["n"]
+    offsets = read_meta(model).stance_bias
+    ratio = np.array([result["ratio"][s] for s in STANCES])
+    assert np.allclose(offsets, np.log(ratio), atol=1e-2)
+    assert max(range(len(STANCES)), key=offsets.__getitem__) == STANCES.index("neutral")
+    texts = [
+        "The committee meets on Tuesday.",
+        "They lied to every voter in this state.",
+        "We won big tonight.",
+    ]
+    before = [p.stance_scores["neutral"] for p in Predictor(tiny_model).predict(texts)]
+    after = [p.stance_scores["neutral"] for p in Predictor(model).predict(texts)]
+    assert all(a > b for a, b in zip(after, before, strict=True))

@@ -52,10 +52,11 @@ def to_device(batch: Batch, device: torch.device) -> Batch:
 
 
 def param_groups(model: nn.Module, config: TrainConfig) -> list[dict[str, Any]]:
-    """The pretrained encoder at `lr`, the fresh heads (every other parameter) at `head_lr` (default `lr`)."""
-    heads = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
+    """The pretrained encoder at `lr`, the fresh heads (every other parameter) at `head_lr` (default `lr`);
+    frozen parameters (requires_grad False) are left out."""
+    heads = [p for n, p in model.named_parameters() if not n.startswith("encoder.") and p.requires_grad]
     return [
-        {"params": list(model.encoder.parameters()), "lr": config.lr},
+        {"params": [p for p in model.encoder.parameters() if p.requires_grad], "lr": config.lr},
         {"params": heads, "lr": config.head_lr or config.lr},
     ]
 
@@ -88,7 +89,9 @@ def fit(
 
     device = device or pick_device()
     model.to(device)
-    optimizer = torch.optim.AdamW(param_groups(model, config), weight_decay=config.weight_decay)
+    groups = param_groups(model, config)
+    trainable = [p for g in groups for p in g["params"]]
+    optimizer = torch.optim.AdamW(groups, weight_decay=config.weight_decay)
     scheduler = None
     best: Score | None = None
     best_state: dict[str, torch.Tensor] = {}
@@ -107,7 +110,7 @@ def fit(
         for i, batch in enumerate(bar):
             value = loss(model, to_device(batch, device))
             value.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad()

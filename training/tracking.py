@@ -22,7 +22,7 @@ TEST_SPLIT = "data/statements/test.jsonl"
 TEST_SPLIT_TAG = "test_split_sha256"  # champions are compared only on the same test split
 # MLflow 3 opens an experiment on its GenAI overview unless told it holds model training.
 EXPERIMENT_KIND = {"mlflow.experimentKind": "custom_model_development"}
-CORPUS_VERSION = "1.3"
+CORPUS_VERSION = "1.4"
 
 
 def tracking_uri() -> str:

@@ -20,6 +20,7 @@ from training.sources import Splits, gather
 
 log = logging.getLogger("stance.train")
 REPO = Path(__file__).resolve().parents[1]
+OLDER_TEST_SPLITS = {"v1.2": 708, "v1.3": 889}  # corpus version -> its test split's size (ids test-00000…)
 
 
 def set_seed(seed: int, threads: int | None) -> None:
@@ -64,6 +65,8 @@ def train_minilm(config: TrainConfig, splits: Splits, tracker: Any, out_dir: Pat
     encoder_path = Path(config.encoder) if config.encoder else base_encoder_path()
     tokenizer = AutoTokenizer.from_pretrained(str(encoder_path), local_files_only=True)
     model = build_model(encoder_path, dropout=config.dropout)
+    if config.freeze_embeddings:
+        model.encoder.get_input_embeddings().weight.requires_grad_(False)
     device = pick_device()
     loss_fn = MultiTaskLoss.from_records(splits.labelled(), config).to(device)
     pad = tokenizer.pad_token_id
@@ -178,9 +181,25 @@ def run(config: TrainConfig) -> dict[str, Any]:
                 log.info(
                     "prior correction: alpha %s chosen on the real dev fold", prior["chosen_on_real_dev"]
                 )
+            elif config.prior_alpha:  # no real quotes to learn the real-news prior from: Bayes' rule, fixed
+                from training.eval_real import run as measure_prior
+
+                prior = measure_prior(str(model_dir), apply=True, alpha=config.prior_alpha)
+                tracker.log_dict(prior, "prior_correction.json")
+                log.info("prior correction toward the real-news prior: alpha %s (fixed)", config.prior_alpha)
+
+            seen: dict[str, dict[str, Any]] = {}  # the per-source real test sets and test_v1.2 are subsets
 
             def predict_fn(records):
-                return _minilm_predictions(model_dir, records, config.eval_batch_size)
+                todo = list({r["text"]: r for r in records if r["text"] not in seen}.values())
+                seen.update(
+                    zip(
+                        (r["text"] for r in todo),
+                        _minilm_predictions(model_dir, todo, config.eval_batch_size),
+                        strict=True,
+                    )
+                )
+                return [seen[r["text"]] for r in records]
 
         results: dict[str, Any] = {"train_seconds": round(time.time() - t0, 1)}
         for split, records in evaluation_sets(config, splits).items():
@@ -210,8 +229,11 @@ def evaluation_sets(config: TrainConfig, splits: Splits) -> dict[str, list[dict[
         "real_dev": splits.real_dev,
         "real_test": splits.real_test,
     }
-    # corpus v1.3 added statements without moving the old ones: test-00000..00707 is the v1.2 test split
-    sets["test_v1.2"] = [r for r in splits.test if r["id"].startswith("test-") and int(r["id"][5:]) < 708]
+    # each corpus version added statements without moving the old ones: the first test ids are an older split
+    for version, n in OLDER_TEST_SPLITS.items():
+        sets[f"test_{version}"] = [
+            r for r in splits.test if r["id"].startswith("test-") and int(r["id"][5:]) < n
+        ]
     for corpus in sorted({r["corpus"] for r in splits.real_test}):
         sets[f"real_test/{corpus}"] = [r for r in splits.real_test if r["corpus"] == corpus]
     try:
@@ -252,6 +274,10 @@ def print_summary(config: TrainConfig, splits: Splits, results: dict[str, Any]) 
     print(f"\n{config.name} ({config.model}) — sources {splits.used}, trained in {results['train_seconds']}s")
     if not splits.real_dev:
         print("no real quotes (STANCE_EXTERNAL_DIR unset or no stand-off source): corpus-only model")
+    if not splits.real_pool and config.prior_alpha and config.model == "minilm":
+        print(
+            f"stance corrected toward the real-news prior of the stand-off labels (alpha {config.prior_alpha})"
+        )
     sets = [s for s in results if isinstance(results[s], dict) and "stance_n" in results[s]]
     print(f"{'metric':<22}" + "".join(f"{s:>16}" for s in sets))
     for k in keys:

@@ -75,7 +75,7 @@ def card() -> str:
     none = [sum(r["rhetoric"] == [] for r in splits[s]) for s in SPLITS]
     rows.append(["(none)", *none, f"{sum(none)} ({sum(none) / len(everything):.0%})"])
     unknown = [sum(r["rhetoric"] is None for r in splits[s]) for s in SPLITS]
-    rows.append(["(not labelled: batch 8)", *unknown, sum(unknown)])
+    rows.append(["(not labelled: batches 8–9)", *unknown, sum(unknown)])
     parts += [_table(["technique", *SPLITS, "all"], rows), ""]
     parts.append("### Domains")
     dom = Counter(r.get("domain") for r in everything)
@@ -132,6 +132,16 @@ def card() -> str:
             "Most frequent stance disagreements (pass 1 → pass 2): "
             + ", ".join(f"{p}→{q} ({n})" for (p, q), n in ag["top_confusions"])
         )
+    batch9 = AGREEMENT_DIR / "second_pass_batch9.jsonl"
+    if batch9.exists():
+        by_id = {r["id"]: r for r in everything}
+        pairs = [(by_id[r["id"]]["stance"], r["stance"]) for _, r in read_jsonl(batch9) if r["id"] in by_id]
+        agree, kappa = _kappa(pairs)
+        parts += [
+            "",
+            f"Batch 9 (v1.4, real-news register), stance only: a blind second pass on {len(pairs)} statements (50 "
+            f"per writer) — agreement {agree:.1%}, Cohen's kappa **{kappa:.3f}** (`agreement/second_pass_batch9.jsonl`).",
+        ]
     parts += ["", standoff_card()]
     return "\n".join(parts)
 

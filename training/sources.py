@@ -41,16 +41,10 @@ class Splits:
         quotes read 10,000 distinct quotes of a pool that large (drawing afresh each epoch would repeat about a
         third of them); a pool that runs out is reshuffled and walked again.
         """
-        k = min(config.ptc_sentences_per_epoch, len(self.ptc_pool))
-        n = (
-            len(self.real_pool)
-            if config.real_per_epoch is None
-            else min(config.real_per_epoch, len(self.real_pool))
-        )
         return (
             self.corpus_epoch(config, epoch)
-            + epoch_slice(self.ptc_pool, k, epoch, config.seed)
-            + epoch_slice(self.real_pool, n, epoch, config.seed + 1)
+            + epoch_slice(self.ptc_pool, config.ptc_sentences_per_epoch, epoch, config.seed)
+            + epoch_slice(self.real_pool, config.real_per_epoch, epoch, config.seed + 1)
         )
 
     def corpus_epoch(self, config: TrainConfig, epoch: int) -> list[dict[str, Any]]:
@@ -64,13 +58,15 @@ class Splits:
         return self.train + self.ptc_pool + self.real_pool
 
 
-def epoch_slice(pool: list[Any], n: int, epoch: int, seed: int) -> list[Any]:
-    """Epoch `epoch`'s (1, 2, …) `n` items of `pool`, walking seeded shuffles of it without replacement.
+def epoch_slice(pool: list[Any], n: int | None, epoch: int, seed: int) -> list[Any]:
+    """Epoch `epoch`'s (1, 2, …) `n` items of `pool` (None or more than it holds: all of them, shuffled), walking
+    seeded shuffles of it without replacement.
 
     >>> [epoch_slice(list(range(6)), 3, e, seed=0) for e in (1, 2)]  # two epochs cover the pool once
     [[4, 2, 1], [0, 5, 3]]
     """
-    if not pool or n <= 0:
+    n = len(pool) if n is None else min(n, len(pool))
+    if n <= 0:
         return []
     start = (epoch - 1) * n
     out: list[Any] = []

@@ -170,25 +170,23 @@ def run(config: TrainConfig) -> dict[str, Any]:
             model_dir = None
         else:
             model_dir = train_minilm(config, splits, tracker, out_dir)
-            if (
-                splits.real_pool and splits.real_dev
-            ):  # trained on real quotes: the real-news prior correction,
-                # its strength chosen on the real dev fold
+            # the real-news prior correction: its strength chosen on the real dev fold when the model trained on
+            # real quotes; without them (corpus only) Bayes' rule at the fixed prior_alpha, if set
+            chosen = bool(splits.real_pool and splits.real_dev)
+            if chosen or config.prior_alpha:
                 from training.eval_real import run as measure_prior
 
-                prior = measure_prior(str(model_dir), apply=True)
+                alpha = None if chosen else config.prior_alpha
+                prior = measure_prior(str(model_dir), apply=True, alpha=alpha)
                 tracker.log_dict(prior, "prior_correction.json")
                 log.info(
-                    "prior correction: alpha %s chosen on the real dev fold", prior["chosen_on_real_dev"]
+                    "prior correction: alpha %s %s",
+                    prior.get("chosen_on_real_dev", alpha),
+                    "chosen on the real dev fold" if chosen else "(fixed: no real quotes to choose it on)",
                 )
-            elif config.prior_alpha:  # no real quotes to learn the real-news prior from: Bayes' rule, fixed
-                from training.eval_real import run as measure_prior
 
-                prior = measure_prior(str(model_dir), apply=True, alpha=config.prior_alpha)
-                tracker.log_dict(prior, "prior_correction.json")
-                log.info("prior correction toward the real-news prior: alpha %s (fixed)", config.prior_alpha)
-
-            seen: dict[str, dict[str, Any]] = {}  # the per-source real test sets and test_v1.2 are subsets
+            # predictions by text: the per-source real test sets and the older test splits are subsets
+            seen: dict[str, dict[str, Any]] = {}
 
             def predict_fn(records):
                 todo = list({r["text"]: r for r in records if r["text"] not in seen}.values())
@@ -274,10 +272,6 @@ def print_summary(config: TrainConfig, splits: Splits, results: dict[str, Any]) 
     print(f"\n{config.name} ({config.model}) — sources {splits.used}, trained in {results['train_seconds']}s")
     if not splits.real_dev:
         print("no real quotes (STANCE_EXTERNAL_DIR unset or no stand-off source): corpus-only model")
-    if not splits.real_pool and config.prior_alpha and config.model == "minilm":
-        print(
-            f"stance corrected toward the real-news prior of the stand-off labels (alpha {config.prior_alpha})"
-        )
     sets = [s for s in results if isinstance(results[s], dict) and "stance_n" in results[s]]
     print(f"{'metric':<22}" + "".join(f"{s:>16}" for s in sets))
     for k in keys:

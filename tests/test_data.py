@@ -179,3 +179,59 @@ def test_agreement_sample_points_at_the_same_texts():
     by_id = {r["id"]: r["text"] for split in ("train", "dev", "test") for r in load_split(split)}
     sample = [r for _, r in read_jsonl(DATA_DIR / "agreement" / "sample.jsonl")]
     assert sample and all(by_id.get(r["id"]) == r["text"] for r in sample)
+
+
+def test_a_later_round_draws_natural_quotes_from_the_train_fold_only_and_caps_each_document():
+    """--folds train --per-doc N: no dev or test document is drawn (their folds stay as they were), no document
+    gives more than N, LIAR keeps one per statement, and each chosen quote is marked natural."""
+    import random
+
+    from training.data.candidates import Candidate, natural_samples
+
+    def quote(corpus: str, doc: str, i: int, fold: str) -> Candidate:
+        return Candidate("", corpus, "train", doc, i, i + 5, None, None, "", fold, "")
+
+    pools = {
+        "polnear": [
+            quote("polnear", f"p{d}", i, f)
+            for d, f in enumerate(["train", "dev", "test", "train"])
+            for i in range(10)
+        ],
+        "ptc": [quote("ptc", "a1", i, "train") for i in range(10)],
+        "liar": [quote("liar", f"{i}.json", 0, "dev" if i % 3 == 0 else "train") for i in range(30)],
+    }
+    chosen = natural_samples(
+        pools, {"polnear": 100, "ptc": 100, "liar": 100}, random.Random(0), ("train",), 6
+    )
+    assert {c.fold for c in chosen} == {"train"} and {c.pool for c in chosen} == {"natural"}
+    per_doc = {}
+    for c in chosen:
+        per_doc[(c.corpus, c.doc_id)] = per_doc.get((c.corpus, c.doc_id), 0) + 1
+    assert per_doc == {("polnear", "p0"): 6, ("polnear", "p3"): 6, ("ptc", "a1"): 6} | {
+        ("liar", f"{i}.json"): 1 for i in range(30) if i % 3
+    }
+    every_fold = natural_samples(pools, {"polnear": 100, "ptc": 0, "liar": 0}, random.Random(0))
+    assert {c.doc_id for c in every_fold} == {"p0", "p1", "p2", "p3"} and len(
+        every_fold
+    ) == 12  # 3 per document
+
+
+def test_the_polnear_dev_relabel_points_at_the_same_quotes_and_keeps_its_rule():
+    """agreement/polnear_dev_v21.jsonl: the 329 PolNeAR dev quotes (same offsets and fingerprints), the first labels
+    kept as `legacy`, and `stance` = the two blind passes' label where they agree, the third's otherwise."""
+    first = [
+        json.loads(line) for line in (DATA_DIR / "standoff" / "polnear_dev.jsonl").open(encoding="utf-8")
+    ]
+    relabel = [
+        json.loads(line) for line in (DATA_DIR / "agreement" / "polnear_dev_v21.jsonl").open(encoding="utf-8")
+    ]
+    assert len(relabel) == len(first)
+    for old, new in zip(first, relabel, strict=True):
+        assert (old["doc_id"], old["start"], old["end"], old["sha1"]) == (
+            new["doc_id"],
+            new["start"],
+            new["end"],
+            new["sha1"],
+        )
+        assert new["legacy"] == old["stance"]
+        assert new["stance"] == (new["first"] if new["first"] == new["second"] else new["third"])

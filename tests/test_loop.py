@@ -232,6 +232,23 @@ def test_frozen_parameters_stay_put_and_the_rest_trains():
     assert not torch.equal(model.head.weight, before["head.weight"])
 
 
+def test_freeze_lower_layers_stops_the_gradient_below_layer_n(tiny_encoder):
+    """freeze_layers: the embeddings and the first N layers get no gradient; the layers above and the heads do."""
+    from training.modeling import build_model, freeze_lower_layers
+
+    model = build_model(tiny_encoder)
+    freeze_lower_layers(model.encoder, 1)
+    ids = torch.tensor([[101, 2023, 2003, 102]])
+    out = model(ids, torch.ones_like(ids))
+    sum(v.float().sum() for v in (out.values() if isinstance(out, dict) else out)).backward()
+    for name, p in model.named_parameters():
+        below = name.startswith("encoder.embeddings.") or name.startswith("encoder.encoder.layer.0.")
+        assert p.requires_grad is not below, name
+        assert (p.grad is None) is below or "pooler" in name, name
+    with pytest.raises(ValueError, match="freeze_layers: 2 must be between 0 and 1"):
+        freeze_lower_layers(model.encoder, 2)
+
+
 def test_real_quotes_are_walked_without_replacement_across_epochs():
     """Four epochs of a quarter of the pool each read every real quote once (a fresh draw per epoch would
     repeat about a third); the next epoch starts a new shuffled pass; PTC sentences are walked the same way."""

@@ -46,6 +46,8 @@ class TrainConfig:
     prior_alpha: float | None = None
     # keep the pretrained word-embedding matrix (half of MiniLM's weights) fixed: ~10% faster steps on CPU
     freeze_embeddings: bool = False
+    # also keep the rest of the embeddings and the first N transformer layers fixed (0 = none): no backward below
+    freeze_layers: int = 0
     max_length: int = 128
     stride: int = 32
     stance_loss: float = 1.0

@@ -60,13 +60,14 @@ def train_minilm(config: TrainConfig, splits: Splits, tracker: Any, out_dir: Pat
     from training.encode import collate, encode
     from training.loop import Score, fit, pick_device
     from training.losses import MultiTaskLoss
-    from training.modeling import base_encoder_path, build_model, save_model
+    from training.modeling import base_encoder_path, build_model, freeze_lower_layers, save_model
 
     encoder_path = Path(config.encoder) if config.encoder else base_encoder_path()
     tokenizer = AutoTokenizer.from_pretrained(str(encoder_path), local_files_only=True)
     model = build_model(encoder_path, dropout=config.dropout)
     if config.freeze_embeddings:
         model.encoder.get_input_embeddings().weight.requires_grad_(False)
+    freeze_lower_layers(model.encoder, config.freeze_layers)
     device = pick_device()
     loss_fn = MultiTaskLoss.from_records(splits.labelled(), config).to(device)
     pad = tokenizer.pad_token_id
@@ -241,6 +242,10 @@ def evaluation_sets(config: TrainConfig, splits: Splits) -> dict[str, list[dict[
         sets["polnear_dev"] = load_standoff(
             DATA_DIR / "standoff" / "polnear_dev.jsonl", fmt=config.input_format
         )
+        # the same quotes relabelled blind under the guideline the training labels follow (v2.1): two passes and
+        # a third on their disagreements (data/README.md); the few that pass calls `skip` are left out
+        relabelled = load_standoff(DATA_DIR / "agreement" / "polnear_dev_v21.jsonl", fmt=config.input_format)
+        sets["polnear_dev_v21"] = [r for r in relabelled if r["stance"] != "skip"]
     except Exception as e:  # no STANCE_EXTERNAL_DIR: the corpus-only path has no real-news evaluation
         log.warning("PolNeAR dev not evaluated: %s", e)
     return sets

@@ -29,6 +29,13 @@ def main(argv: list[str] | None = None) -> int:
     cand.add_argument("--round4-rules", action="store_true", help="use ENRICH_RULES_ROUND4")
     cand.add_argument("--prefix", default="c", help="candidate id prefix (a new round needs a new one)")
     cand.add_argument("--exclude", nargs="*", default=[], help="earlier candidates.jsonl files to leave out")
+    cand.add_argument(
+        "--folds",
+        nargs="+",
+        default=["train", "dev", "test"],
+        help="draw natural quotes from these folds only",
+    )
+    cand.add_argument("--per-doc", type=int, default=None, help="natural quotes per document (PolNeAR, PTC)")
     merge = sub.add_parser("merge-labels", help="add annotators' cid<TAB>label files to data/standoff/")
     merge.add_argument("--candidates", nargs="+", required=True, help="the candidates.jsonl files labelled")
     merge.add_argument("--labels", nargs="+", required=True, help="label files (cid<TAB>stance or skip)")
@@ -58,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
             args.prefix,
             tuple(args.enrich_classes or ENRICH_RULES),
             ENRICH_RULES_ROUND4 if args.round4_rules else None,
+            tuple(args.folds),
+            args.per_doc,
         )
         print(json.dumps(counts, indent=2))
         return 0

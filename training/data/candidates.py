@@ -179,6 +179,25 @@ def _sample(items: list[Candidate], n: int, per_doc: int, rng: random.Random) ->
     return taken
 
 
+def natural_samples(
+    pools: dict[str, list[Candidate]],
+    natural: dict[str, int],
+    rng: random.Random,
+    folds: tuple[str, ...] = ("train", "dev", "test"),
+    per_doc: int | None = None,
+) -> list[Candidate]:
+    """Up to `natural[corpus]` quotes of each pool, uniformly, from documents of `folds` only, at most `per_doc`
+    per document (default: 3 PolNeAR, 4 PTC, 1 LIAR); each is marked `pool: "natural"`."""
+    caps = {"polnear": per_doc or 3, "ptc": per_doc or 4, "liar": 1}
+    chosen: list[Candidate] = []
+    for corpus, items in pools.items():
+        in_folds = [c for c in items if c.fold in folds]
+        for c in _sample(in_folds, natural[corpus], caps[corpus], rng):
+            c.pool = "natural"
+            chosen.append(c)
+    return chosen
+
+
 def _cue_and_quote(c: Candidate, docs: dict[tuple[str, str], str]) -> str:
     doc = docs[(c.corpus, c.doc_id)]
     cue = doc[c.cue[0] : c.cue[1]] if c.cue else ""
@@ -194,22 +213,22 @@ def build_candidates(
     prefix: str = "c",
     enrich_classes: tuple[str, ...] = tuple(ENRICH_RULES),
     rules: dict[str, str] | None = None,
+    folds: tuple[str, ...] = ("train", "dev", "test"),
+    per_doc: int | None = None,
 ) -> dict[str, int]:
-    """Write `<out>/candidates.jsonl` and return how many candidates each pool got."""
+    """Write `<out>/candidates.jsonl` and return how many candidates each pool got.
+
+    The natural samples are drawn from documents of `folds` only (a later round can add training quotes and leave
+    the evaluation folds as they are), at most `per_doc` per document (default: 3 PolNeAR, 4 PTC, 1 LIAR)."""
     from training.data.standoff import document
 
     rng = random.Random(seed)
     pools = {
         "polnear": list(polnear_quotes(existing)),
         "ptc": list(ptc_quotes(existing)),
-        "liar": list(liar_quotes()),
+        "liar": [c for c in liar_quotes() if (c.doc_id, c.start, c.end) not in existing],
     }
-    per_doc = {"polnear": 3, "ptc": 4, "liar": 1}
-    chosen: list[Candidate] = []
-    for corpus, items in pools.items():
-        for c in _sample(list(items), natural[corpus], per_doc[corpus], rng):
-            c.pool = "natural"
-            chosen.append(c)
+    chosen = natural_samples(pools, natural, rng, folds, per_doc)
     taken = {(c.corpus, c.doc_id, c.start, c.end) for c in chosen}
     docs = {(c.corpus, c.doc_id): document(c.corpus, c.split, c.doc_id) for p in pools.values() for c in p}
     rest = [

@@ -159,6 +159,26 @@ def _per_source(rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, An
     return [(n, [r for r in rows if r["corpus"] == n]) for n in names] + [("all", rows)]
 
 
+def _second_pass(name: str, title: str) -> list[str]:
+    """The agreement table of a blind second pass (`first`, `second` per item), per source; none if absent."""
+    path = AGREEMENT_DIR / name
+    if not path.exists():
+        return []
+    table = []
+    for source, sub in _per_source([r for _, r in read_jsonl(path)]):
+        both = [(r["first"], r["second"]) for r in sub if "skip" not in (r["first"], r["second"])]
+        agree, k = _kappa(both)
+        skip = sum((r["first"] == "skip") == (r["second"] == "skip") for r in sub) / len(sub)
+        table.append([source, len(sub), len(both), f"{agree:.1%}", f"{k:.3f}", f"{skip:.1%}"])
+    heads = ["source", "items", "both labelled", "agreement", "kappa", "skip agreement"]
+    return [
+        "",
+        f"{title} (`agreement/{name}`), stance on items neither pass skipped:",
+        "",
+        _table(heads, table),
+    ]
+
+
 def standoff_card() -> str:
     """Real-quote tables: records per source, pool and fold; the natural label distribution per source;
     the blind second pass's agreement per source (before and after the v2.1 guideline fix)."""
@@ -227,20 +247,27 @@ def standoff_card() -> str:
             "",
             _table(heads, table),
         ]
-    second = AGREEMENT_DIR / "standoff_second_pass_v21.jsonl"
-    if second.exists():
+    parts += _second_pass(
+        "standoff_second_pass_v21.jsonl", "Blind second pass on round 5, both passes under guideline v2.1"
+    )
+    parts += _second_pass(
+        "standoff_second_pass_r7.jsonl",
+        "Blind second pass on round 7 (train-fold PolNeAR, LIAR and PTC quotes)",
+    )
+    relabel = AGREEMENT_DIR / "polnear_dev_v21.jsonl"
+    if relabel.exists():
+        rows = [r for _, r in read_jsonl(relabel)]
         table = []
-        for name, sub in _per_source([r for _, r in read_jsonl(second)]):
-            both = [(r["first"], r["second"]) for r in sub if "skip" not in (r["first"], r["second"])]
+        for a, b in (("first", "second"), ("first", "legacy"), ("second", "legacy"), ("stance", "legacy")):
+            both = [(r[a], r[b]) for r in rows if "skip" not in (r[a], r[b])]
             agree, k = _kappa(both)
-            skip = sum((r["first"] == "skip") == (r["second"] == "skip") for r in sub) / len(sub)
-            table.append([name, len(sub), len(both), f"{agree:.1%}", f"{k:.3f}", f"{skip:.1%}"])
-        heads = ["source", "items", "both labelled", "agreement", "kappa", "skip agreement"]
+            table.append([f"{a} / {b}", len(both), f"{agree:.1%}", f"{k:.3f}"])
         parts += [
             "",
-            "Blind second pass on round 5, both passes under guideline v2.1 "
-            "(`agreement/standoff_second_pass_v21.jsonl`), stance on items neither pass skipped:",
+            "PolNeAR dev relabelled blind under guideline v2.1 (`agreement/polnear_dev_v21.jsonl`: two passes, a "
+            f"third on their {sum(1 for r in rows if r['third'])} disagreements; `stance` is the pair's label where "
+            "they agree, the third's otherwise), against the first labels (`legacy`, guideline v1):",
             "",
-            _table(heads, table),
+            _table(["pair", "both labelled", "agreement", "kappa"], table),
         ]
     return "\n".join(parts)

@@ -94,19 +94,25 @@ def test_mlflow_run_pyfunc_and_champion(tiny_encoder, tmp_path, mlflow_store):
     assert client.get_model_version_by_alias("stance", "champion").run_id == first["run_id"]
     assert second["run_id"] != first["run_id"]
     assert int(client.get_model_version_by_alias("stance", "champion").version) == 1
-    # A strictly better model takes it: lower the champion's recorded score, then train the same config.
-    score = first["test"]["stance_macro_f1"]
-    assert r.data.metrics["test/stance_macro_f1"] == pytest.approx(score)
-    client.log_metric(first["run_id"], "test/stance_macro_f1", score - 0.01, step=10**6)
+    # A strictly better model takes it, judged on the dev score that chose its epoch, never on test: lower the
+    # champion's recorded selection score (and raise its test score out of reach), then train the same config.
+    score = r.data.metrics["dev/selection_score"]
+    client.log_metric(first["run_id"], "dev/selection_score", score - 0.01, step=10**6)
+    client.log_metric(first["run_id"], "test/stance_macro_f1", 1.0, step=10**6)
     better = run(config)
-    assert better["test"]["stance_macro_f1"] == pytest.approx(score)  # 0.01 above the champion's now
+    assert client.get_run(better["run_id"]).data.metrics["dev/selection_score"] == pytest.approx(score)
     champ = client.get_model_version_by_alias("stance", "champion")
     assert (champ.run_id, int(champ.version)) == (better["run_id"], 3)
+    # A champion chosen on other dev sets (another real dev fold, relabelled dev) does not compare: it stays.
+    client.set_tag(better["run_id"], "selection_sets_sha256", "other-dev-sets")
+    client.log_metric(better["run_id"], "dev/selection_score", -1.0, step=10**6)
+    other = run(config)
+    assert client.get_model_version_by_alias("stance", "champion").run_id == better["run_id"]
     # A rebuilt corpus (another test split) makes the scores incomparable: the new model takes the alias.
-    for old in (first, second, better):
+    for old in (first, second, better, other):
         client.set_tag(old["run_id"], "test_split_sha256", "an-older-split")
     client.log_metric(
-        better["run_id"], "test/stance_macro_f1", 1.0, step=10**6
+        better["run_id"], "dev/selection_score", 99.0, step=10**6
     )  # unbeatable, but incomparable
     fourth = run(config)
     assert client.get_model_version_by_alias("stance", "champion").run_id == fourth["run_id"]

@@ -20,6 +20,10 @@ MODEL_NAME = "stance"
 CHAMPION = "champion"
 TEST_SPLIT = "data/statements/test.jsonl"
 TEST_SPLIT_TAG = "test_split_sha256"  # champions are compared only on the same test split
+SELECTION = (
+    "dev/selection_score"  # the dev score that chose the run's epoch: the champion is chosen on it too
+)
+SELECTION_TAG = "selection_sets_sha256"  # ...and only between runs scored on the same dev sets and labels
 # MLflow 3 opens an experiment on its GenAI overview unless told it holds model training.
 EXPERIMENT_KIND = {"mlflow.experimentKind": "custom_model_development"}
 CORPUS_VERSION = "1.4"
@@ -134,6 +138,7 @@ class Tracker:
         self.run_id: str | None = None
         self._mlflow: Any = None
         self._test_split: str | None = None
+        self._selection: tuple[float, str] | None = None
 
     def __enter__(self) -> Tracker:
         if not self.enabled:
@@ -189,8 +194,18 @@ class Tracker:
         if self.enabled:
             self._mlflow.log_dict(data, name)
 
-    def log_model(self, model_dir: Path, *, register: bool, test_macro_f1: float | None) -> None:
-        """Log the model as a pyfunc; register it and move `champion` only when it beats the current one."""
+    def log_selection(self, score: float, records: list[dict[str, Any]]) -> None:
+        """The dev score that chose this run's epoch, and a fingerprint of the dev records (ids and stance labels)
+        it was computed on: the champion alias compares runs by it, never by a test score."""
+        rows = sorted(f"{r['id']}\t{r.get('stance')}" for r in records)
+        self._selection = (score, hashlib.sha256("\n".join(rows).encode()).hexdigest())
+        if self.enabled:
+            self._mlflow.log_metric(SELECTION, score)
+            self._mlflow.set_tag(SELECTION_TAG, self._selection[1])
+
+    def log_model(self, model_dir: Path, *, register: bool) -> None:
+        """Log the model as a pyfunc; register it and move `champion` only when it beats the current one on the
+        dev score that chose its epoch (`log_selection`), compared on the same dev sets."""
         if not self.enabled:
             return
         from training.pyfunc import log_pyfunc
@@ -211,11 +226,18 @@ class Tracker:
             # Scores on different test splits are not comparable, and the old model may have trained on
             # statements that are in the new test split: the model of the current corpus takes the alias.
             promote, why = True, f"the test split changed since v{champ.version} (corpus rebuilt)"
+        elif self._selection is None or champ_run.tags.get(SELECTION_TAG) != self._selection[1]:
+            # another dev fold, other labels, or a run without real quotes: the scores do not compare
+            promote = False
+            why = (
+                f"v{champ.version} was chosen on other dev sets, so the two do not compare "
+                f"(move the alias by hand if you mean to: MlflowClient().set_registered_model_alias)"
+            )
         else:
-            current = champ_run.metrics.get("test/stance_macro_f1")
-            promote = test_macro_f1 is not None and (current is None or test_macro_f1 > current)
+            score, current = self._selection[0], champ_run.metrics.get(SELECTION)
+            promote = current is None or score > current
             sign = ">" if promote else "<="
-            why = f"test macro-F1 {test_macro_f1 or 0.0:.3f} {sign} v{champ.version}'s {current or 0.0:.3f}"
+            why = f"dev selection score {score:.4f} {sign} v{champ.version}'s {current or 0.0:.4f}"
         if promote:
             client.set_registered_model_alias(MODEL_NAME, CHAMPION, mv.version)
             log.info("registered %s v%s and made it %s: %s", MODEL_NAME, mv.version, CHAMPION, why)

@@ -95,7 +95,10 @@ def train_minilm(config: TrainConfig, splits: Splits, tracker: Any, out_dir: Pat
             f"real-dev stance macro-F1 {real_dev.get('stance_macro_f1', float('nan')):.3f}",
         )
 
-    fit(model, epoch_features, lambda b: collate(b, pad), loss, evaluate, config, tracker, device=device)
+    fitted = fit(
+        model, epoch_features, lambda b: collate(b, pad), loss, evaluate, config, tracker, device=device
+    )
+    tracker.log_selection(fitted.best.value, [*splits.dev, *splits.real_dev])
     meta = ModelMeta(
         stances=list(STANCES),
         techniques=list(TECHNIQUES),
@@ -260,9 +263,7 @@ def finish_model(config: TrainConfig, model_dir: Path, results: dict[str, Any], 
     meta.metrics = {f"{s}/{k}": v for s in ("dev", "test") for k, v in results[s].items()}
     meta.run_id = tracker.run_id
     write_meta(meta, model_dir)
-    tracker.log_model(
-        model_dir, register=config.register, test_macro_f1=results["test"].get("stance_macro_f1")
-    )
+    tracker.log_model(model_dir, register=config.register)
     if config.export_default:
         target = default_model_dir()
         if target.exists():

@@ -20,9 +20,8 @@ MODEL_NAME = "stance"
 CHAMPION = "champion"
 TEST_SPLIT = "data/statements/test.jsonl"
 TEST_SPLIT_TAG = "test_split_sha256"  # champions are compared only on the same test split
-SELECTION = (
-    "dev/selection_score"  # the dev score that chose the run's epoch: the champion is chosen on it too
-)
+# the dev score that chose the run's epoch: the champion is chosen on it too
+SELECTION = "dev/selection_score"
 SELECTION_TAG = "selection_sets_sha256"  # ...and only between runs scored on the same dev sets and labels
 # MLflow 3 opens an experiment on its GenAI overview unless told it holds model training.
 EXPERIMENT_KIND = {"mlflow.experimentKind": "custom_model_development"}

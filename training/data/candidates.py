@@ -152,12 +152,12 @@ def liar_rows(split: str = "train") -> Iterator[list[str]]:
                 yield row
 
 
-def liar_quotes() -> Iterator[Candidate]:
+def liar_quotes(existing: set[tuple[str, int, int]]) -> Iterator[Candidate]:
     """LIAR train statements: the whole statement is the quote, the speaker comes from its metadata."""
     for row in liar_rows("train"):
         doc_id, text = row[0], row[2]
         s, e = len(text) - len(text.lstrip()), len(text.rstrip())
-        if not MIN_WORDS <= _words(text[s:e]) <= MAX_WORDS:
+        if not MIN_WORDS <= _words(text[s:e]) <= MAX_WORDS or (doc_id, s, e) in existing:
             continue
         who = row[4].replace("-", " ")
         role = ", ".join(x for x in (row[5], row[7]) if x)
@@ -226,7 +226,7 @@ def build_candidates(
     pools = {
         "polnear": list(polnear_quotes(existing)),
         "ptc": list(ptc_quotes(existing)),
-        "liar": [c for c in liar_quotes() if (c.doc_id, c.start, c.end) not in existing],
+        "liar": list(liar_quotes(existing)),
     }
     chosen = natural_samples(pools, natural, rng, folds, per_doc)
     taken = {(c.corpus, c.doc_id, c.start, c.end) for c in chosen}

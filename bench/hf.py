@@ -84,6 +84,11 @@ def export(model_dir: str | Path, out_dir: str | Path) -> Path:
     mapped |= {
         "classifier." + k[len("stance_head.") :]: v for k, v in state.items() if k.startswith("stance_head.")
     }
+    weight = mapped["classifier.weight"]
+    if weight.shape[1] == 2 * base.hidden_size:
+        # a quote-pooling head (meta quote_markers) reads [mean, quote mean]; a plain statement has no [Q]…[/Q],
+        # so both halves are the mean and the head folds exactly into one mean-pooled classifier
+        mapped["classifier.weight"] = weight[:, : base.hidden_size] + weight[:, base.hidden_size :]
     model = MeanPoolBertForSequenceClassification(config)
     missing, unexpected = model.load_state_dict(mapped, strict=False)
     if unexpected or [k for k in missing if not k.endswith("position_ids")]:

@@ -31,6 +31,9 @@ class ModelMeta:
     # added to the stance logits: alpha * log(real-news prior / training prior), alpha chosen on the real dev
     # fold (training.eval_real); None for models without real quotes
     stance_bias: list[float] | None = None
+    # token ids of "[Q]" and "[/Q]" as the tokenizer splits them, for a model whose stance head reads the
+    # quote's own tokens beside the whole input (config `pooling: mean+quote`); None: the whole-input mean only
+    quote_markers: list[list[int]] | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     run_id: str | None = None
     config: dict[str, Any] = field(default_factory=dict)

@@ -63,7 +63,7 @@ class Predictor:
 
         self.directory: Path = resolve_model(model)
         self.meta = read_meta(self.directory)
-        self.model = load_network(self.directory, len(STANCES), len(TECHNIQUES))
+        self.model = load_network(self.directory, len(STANCES), len(TECHNIQUES), self.meta.quote_markers)
         self.tokenizer = load_tokenizer(self.directory, self.meta.max_length, self.meta.stride)
         self._thresholds = [self.meta.thresholds[t] for t in TECHNIQUES]
         import torch

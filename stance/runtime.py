@@ -64,11 +64,71 @@ class Layer(nn.Module):
         return self.ff_norm(x + self.ff_out(self.act(self.ff_in(x))))
 
 
+def marker_starts(input_ids: torch.Tensor, marker: list[int]) -> torch.Tensor:
+    """True where the token sequence `marker` (a marker as the tokenizer splits it) begins, per row.
+
+    >>> marker_starts(torch.tensor([[5, 1, 2, 7, 1, 2]]), [1, 2]).tolist()
+    [[False, True, False, False, True, False]]
+    """
+    b, n = input_ids.shape
+    hit = torch.zeros((b, n), dtype=torch.bool, device=input_ids.device)
+    width = n - len(marker) + 1
+    if width <= 0:
+        return hit
+    found = torch.ones((b, width), dtype=torch.bool, device=input_ids.device)
+    for j, token in enumerate(marker):
+        found &= input_ids[:, j : j + width] == token
+    hit[:, :width] = found
+    return hit
+
+
+def quote_mask(input_ids: torch.Tensor, markers: list[list[int]]) -> torch.Tensor:
+    """1 on the tokens between an opening and a closing quote marker (`[Q]` and `[/Q]`, `markers` = their
+    token ids), 0 elsewhere; a window that ends inside a quote keeps the quote's tokens up to its end.
+
+    >>> quote_mask(torch.tensor([[101, 9, 1, 2, 5, 6, 3, 2, 8, 102]]), [[1, 2], [3, 2]]).tolist()
+    [[0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0]]
+    """
+    opener, closer = markers
+    opened = marker_starts(input_ids, opener).long()
+    # a quote starts on the token after the opener's last one, and ends before the closer's first one
+    starts = torch.zeros_like(opened)
+    starts[:, len(opener) :] = opened[:, : opened.shape[1] - len(opener)]
+    depth = starts.cumsum(1) - marker_starts(input_ids, closer).long().cumsum(1)
+    return (depth > 0).float()
+
+
+def pool(
+    x: torch.Tensor,
+    attention_mask: torch.Tensor,
+    input_ids: torch.Tensor,
+    markers: list[list[int]] | None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(the mean of every token, what the stance head reads): with quote `markers`, the stance head reads the
+    whole-input mean beside the mean of the quote's own tokens (the whole-input mean again where a row has no
+    marked quote, as a plain statement), so it sees the quote apart from its reporting sentence."""
+    mask = attention_mask.unsqueeze(-1).to(x.dtype)
+    mean = (x * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+    if not markers:
+        return mean, mean
+    inside = quote_mask(input_ids, markers).to(x.dtype).unsqueeze(-1) * mask
+    count = inside.sum(1)
+    quote = torch.where(count > 0, (x * inside).sum(1) / count.clamp(min=1.0), mean)
+    return mean, torch.cat([mean, quote], -1)
+
+
 class Network(nn.Module):
     """BERT encoder + the stance, rhetoric and span heads of `StanceModel`, same outputs, inference only."""
 
-    def __init__(self, config: dict[str, Any], n_stances: int, n_techniques: int):
+    def __init__(
+        self,
+        config: dict[str, Any],
+        n_stances: int,
+        n_techniques: int,
+        quote_markers: list[list[int]] | None = None,
+    ):
         super().__init__()
+        self.quote_markers = quote_markers
         hidden, eps = config["hidden_size"], config.get("layer_norm_eps", 1e-12)
         # The loaded weights replace these (assign=True): empty tensors skip the random initialisation.
         self.words = nn.Embedding(
@@ -91,7 +151,7 @@ class Network(nn.Module):
             )
             for _ in range(config["num_hidden_layers"])
         )
-        self.stance_head = nn.Linear(hidden, n_stances)
+        self.stance_head = nn.Linear(hidden * (2 if quote_markers else 1), n_stances)
         self.rhetoric_head = nn.Linear(hidden, n_techniques)
         self.span_head = nn.Linear(hidden, n_techniques)
 
@@ -103,11 +163,10 @@ class Network(nn.Module):
         keys = attention_mask.bool()[:, None, None, :] if padded else None
         for layer in self.layers:
             x = layer(x, keys)
-        mask = attention_mask.unsqueeze(-1).to(x.dtype)
-        pooled = (x * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        mean, stance_input = pool(x, attention_mask, input_ids, self.quote_markers)
         return {
-            "stance": self.stance_head(pooled),
-            "rhetoric": self.rhetoric_head(pooled),
+            "stance": self.stance_head(stance_input),
+            "rhetoric": self.rhetoric_head(mean),
             "spans": self.span_head(x),
         }
 
@@ -139,12 +198,15 @@ def _state(weights: dict[str, torch.Tensor], n_layers: int) -> dict[str, torch.T
     return out
 
 
-def load_network(directory: Path, n_stances: int, n_techniques: int) -> Network:
-    """The model directory's weights in the inference network (safetensors only, strict: every weight used)."""
+def load_network(
+    directory: Path, n_stances: int, n_techniques: int, quote_markers: list[list[int]] | None = None
+) -> Network:
+    """The model directory's weights in the inference network (safetensors only, strict: every weight used);
+    `quote_markers` (the model's meta) for a model whose stance head also reads the quote's own tokens."""
     from safetensors.torch import load_file
 
     config = _encoder_config(directory)
-    net = Network(config, n_stances, n_techniques)
+    net = Network(config, n_stances, n_techniques, quote_markers)
     net.load_state_dict(
         _state(load_file(str(directory / WEIGHTS_FILE)), config["num_hidden_layers"]), assign=True
     )

@@ -1,5 +1,7 @@
 """The plain-torch inference network and tokenizer give what the transformers training model gives."""
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -81,3 +83,74 @@ def test_prediction_never_imports_transformers(tiny_model):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_quote_mask_covers_the_quote_between_the_markers_as_the_tokenizer_splits_them(tiny_encoder):
+    from transformers import AutoTokenizer
+
+    from stance.runtime import pool, quote_mask
+    from training.modeling import marker_ids
+
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_encoder), local_files_only=True)
+    markers = marker_ids(tokenizer)
+    assert markers[0] != markers[1] and all(len(m) > 1 for m in markers)  # plain text: no new embeddings
+    texts = [
+        "Democrats accused [Q]the GOP of stoking the issue[/Q].",
+        "We will never give up.",  # a plain statement: no quote, the stance head reads the mean twice
+        "He said [Q]the talks are over",  # a window cut inside the quote keeps it to the end
+    ]
+    enc = tokenizer(texts, padding=True, return_tensors="pt")
+    mask = quote_mask(enc["input_ids"], markers) * enc["attention_mask"]
+    inside = [tokenizer.decode(enc["input_ids"][r][mask[r].bool()]) for r in range(len(texts))]
+    assert inside == ["the gop of stoking the issue", "", "the talks are over [SEP]"]
+    x = torch.randn(*enc["input_ids"].shape, 4)
+    mean, both = pool(x, enc["attention_mask"], enc["input_ids"], markers)
+    assert both.shape == (3, 8)
+    torch.testing.assert_close(both[:, :4], mean)
+    torch.testing.assert_close(both[0, 4:], x[0][mask[0].bool()].mean(0))
+    torch.testing.assert_close(both[1, 4:], mean[1])
+    plain_mean, plain_input = pool(x, enc["attention_mask"], enc["input_ids"], None)
+    assert plain_input is plain_mean and torch.equal(plain_mean, mean)  # a mean-pooling model, as before
+
+
+def test_a_quote_pooling_model_runs_the_same_in_the_runtime_and_in_training(tiny_encoder, tmp_path):
+    from stance.predict import Predictor
+    from training.config import load_config
+    from training.train import run
+
+    config = load_config(
+        Path(__file__).parents[1] / "configs" / "tiny.yaml",
+        {"encoder": str(tiny_encoder), "output_dir": str(tmp_path), "pooling": "mean+quote"},
+    )
+    directory = Path(run(config)["model_dir"])
+    model, hf_tokenizer, meta = load_model(directory)
+    assert meta.quote_markers and model.stance_head.in_features == 2 * model.encoder.config.hidden_size
+    net = load_network(directory, len(STANCES), len(TECHNIQUES), meta.quote_markers)
+    texts = [*TEXTS, 'Democrats accused [Q]the GOP of stoking the issue[/Q]. "We will win," she said.']
+    enc = hf_tokenizer(texts, truncation=True, max_length=meta.max_length, padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        ours, theirs = (
+            net(enc["input_ids"], enc["attention_mask"]),
+            model(enc["input_ids"], enc["attention_mask"]),
+        )
+    torch.testing.assert_close(ours["stance"], theirs["stance"], atol=1e-5, rtol=1e-4)
+    # predict() reads the model's markers from its meta and gives the training model's probabilities
+    text = "They said [Q]the talks are over[/Q] today."
+    enc = hf_tokenizer([text], return_tensors="pt")
+    with torch.inference_mode():
+        expected = model(enc["input_ids"], enc["attention_mask"])["stance"].softmax(-1)[0]
+    got = Predictor(directory).predict(text).stance_scores
+    torch.testing.assert_close(torch.tensor([got[s] for s in STANCES]), expected, atol=1e-5, rtol=1e-4)
+    # the "usual way" export of the benchmark folds the head for plain statements (no markers): same logits
+    from transformers import AutoModelForSequenceClassification
+
+    from bench.hf import export
+
+    pipeline_model = AutoModelForSequenceClassification.from_pretrained(
+        str(export(directory, tmp_path / "hf"))
+    )
+    plain = hf_tokenizer(TEXTS[:3], padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        folded = pipeline_model(**plain).logits
+        ours = net(plain["input_ids"], plain["attention_mask"])["stance"]
+    torch.testing.assert_close(folded, ours, atol=1e-5, rtol=1e-4)

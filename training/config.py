@@ -12,6 +12,8 @@ from typing import Any
 
 SOURCES = ("corpus", "ptc", "polnear_standoff", "ptc_standoff", "liar_standoff")
 INPUT_FORMATS = ("span", "sentence", "marked", "marked_speaker")  # stance.context.FORMATS
+# what the stance head reads: the mean of every token, or beside it the mean of the marked quote's own tokens
+POOLINGS = ("mean", "mean+quote")
 # ptc_tc: the PTC technique classifier of training/tc.py, ptc_si_tagger: the SI token tagger of training/si.py;
 # both are trained by training.eval_external, not training.train
 MODELS = ("minilm", "baseline", "ptc_tc", "ptc_si_tagger")
@@ -28,6 +30,7 @@ class TrainConfig:
     ptc_sentences_per_epoch: int = 3000  # PTC train is resampled each epoch to keep epochs short
     ptc_validation_share: float = 0.0  # >0 carves a validation slice of PTC train articles (external runs)
     input_format: str = "span"  # how a real quote is read: stance.context.quote_input's fmt
+    pooling: str = "mean"  # POOLINGS; mean+quote needs a marked input_format to differ from mean
     # real (stand-off) training quotes per epoch, the pool walked without replacement across epochs; None = all
     # of them. Real quotes read in their sentence are 2-3x longer than corpus statements: this sets an epoch's cost.
     real_per_epoch: int | None = None
@@ -75,6 +78,8 @@ class TrainConfig:
             raise ValueError(f"sources: {bad or 'empty'} — choose from {SOURCES}")
         if self.input_format not in INPUT_FORMATS:
             raise ValueError(f"input_format: {self.input_format!r} is not one of {INPUT_FORMATS}")
+        if self.pooling not in POOLINGS:
+            raise ValueError(f"pooling: {self.pooling!r} is not one of {POOLINGS}")
         for name in ("real_per_epoch", "corpus_per_epoch"):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise ValueError(f"{name}: must be >= 1 or null, got {getattr(self, name)}")

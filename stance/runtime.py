@@ -91,9 +91,9 @@ def quote_mask(input_ids: torch.Tensor, markers: list[list[int]]) -> torch.Tenso
     """
     opener, closer = markers
     opened = marker_starts(input_ids, opener).long()
-    # a quote starts on the token after the opener's last one, and ends before the closer's first one
-    starts = torch.zeros_like(opened)
-    starts[:, len(opener) :] = opened[:, : opened.shape[1] - len(opener)]
+    # a quote starts on the token after the opener's last one (the starts shifted right by the opener's
+    # length), and ends before the closer's first one
+    starts = F.pad(opened, (len(opener), 0))[:, : opened.shape[1]]
     depth = starts.cumsum(1) - marker_starts(input_ids, closer).long().cumsum(1)
     return (depth > 0).float()
 

@@ -43,7 +43,7 @@ class StanceModel(nn.Module):
         tokens = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         mean, stance_input = pool(tokens, attention_mask, input_ids, self.quote_markers)
         mean = self.dropout(mean)
-        stance_input = mean if self.quote_markers is None else self.dropout(stance_input)
+        stance_input = self.dropout(stance_input) if self.quote_markers else mean
         return {
             "stance": self.stance_head(stance_input),
             "rhetoric": self.rhetoric_head(mean),

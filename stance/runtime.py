@@ -1,7 +1,8 @@
 """The inference network in plain torch, and the tokenizer from `tokenizers`: no transformers on the prediction path.
 
-Training builds `training.modeling.StanceModel` on a `transformers` BertModel. Inference needs only its forward pass,
-so this module re-implements the BERT encoder (embeddings, post-LayerNorm blocks, GELU feed-forward) with fused
+Training builds `training.modeling.StanceModel` on a `transformers` encoder (BERT: MiniLM; MPNet: all-mpnet-base-v2).
+Inference needs only its forward pass, so this module re-implements both (embeddings, post-LayerNorm blocks, GELU
+feed-forward; MPNet adds a learned bias on each head's attention by bucketed relative position) with fused
 query/key/value projections and `scaled_dot_product_attention`, and loads the same `model.safetensors`. It
 skips `import transformers` and the model-building machinery behind it (several seconds of cold start on two
 cores) and some per-layer overhead. `tests/test_runtime.py` checks it against the training model, output by output.
@@ -26,11 +27,15 @@ class BertConfigError(ValueError):
     """The encoder in config.json is not one this runtime implements."""
 
 
+ENCODERS = ("bert", "mpnet")
+MPNET_PADDING_IDX = 1  # MPNet numbers positions from padding_idx + 1, whatever the tokenizer's pad id
+
+
 def _encoder_config(directory: Path) -> dict[str, Any]:
     config = json.loads((directory / "config.json").read_text())
     problems = []
-    if config.get("model_type") != "bert":
-        problems.append(f"model_type {config.get('model_type')!r} (only 'bert')")
+    if config.get("model_type") not in ENCODERS:
+        problems.append(f"model_type {config.get('model_type')!r} (only {' or '.join(map(repr, ENCODERS))})")
     if config.get("position_embedding_type", "absolute") != "absolute":
         problems.append(f"position_embedding_type {config['position_embedding_type']!r}")
     if config.get("hidden_act", "gelu") not in ACTIVATIONS:
@@ -62,6 +67,26 @@ class Layer(nn.Module):
         a = F.scaled_dot_product_attention(q, k, v, attn_mask=keys)
         x = self.attn_norm(x + self.attn_out(a.transpose(1, 2).reshape(b, n, h)))
         return self.ff_norm(x + self.ff_out(self.act(self.ff_in(x))))
+
+
+def relative_buckets(n: int, buckets: int = 32, max_distance: int = 128) -> torch.Tensor:
+    """MPNet's (T5's) bucket of every (query, key) offset in a window of `n` tokens: exact for small offsets,
+    logarithmic up to `max_distance`, half the buckets for keys before the query and half for keys after.
+
+    >>> relative_buckets(3).tolist()
+    [[0, 17, 18], [1, 0, 17], [2, 1, 0]]
+    """
+    import math
+
+    positions = torch.arange(n)
+    distance = positions[:, None] - positions[None, :]  # query - key: positive where the key comes first
+    half = buckets // 2
+    after = (distance < 0).long() * half
+    distance = distance.abs()
+    exact = half // 2
+    scaled = torch.log(distance.float().clamp(min=1) / exact) / math.log(max_distance / exact)
+    far = exact + (scaled * (half - exact)).long()
+    return after + torch.where(distance < exact, distance, far.clamp(max=half - 1))
 
 
 def marker_starts(input_ids: torch.Tensor, marker: list[int]) -> torch.Tensor:
@@ -118,7 +143,7 @@ def pool(
 
 
 class Network(nn.Module):
-    """BERT encoder + the stance, rhetoric and span heads of `StanceModel`, same outputs, inference only."""
+    """BERT or MPNet encoder + the stance, rhetoric and span heads of `StanceModel`, same outputs, inference only."""
 
     def __init__(
         self,
@@ -130,6 +155,14 @@ class Network(nn.Module):
         super().__init__()
         self.quote_markers = quote_markers
         hidden, eps = config["hidden_size"], config.get("layer_norm_eps", 1e-12)
+        self.mpnet = config.get("model_type") == "mpnet"
+        # BERT's positions start at 0; MPNet's after its padding index. BERT adds a token-type embedding (type 0:
+        # single-segment inputs only); MPNet has none (zeros). MPNet biases attention by relative position.
+        self.first_position = MPNET_PADDING_IDX + 1 if self.mpnet else 0
+        heads, buckets = config["num_attention_heads"], config.get("relative_attention_num_buckets", 32)
+        self.relative = (
+            nn.Embedding(buckets, heads, _weight=torch.empty(buckets, heads)) if self.mpnet else None
+        )
         # The loaded weights replace these (assign=True): empty tensors skip the random initialisation.
         self.words = nn.Embedding(
             config["vocab_size"], hidden, _weight=torch.empty(config["vocab_size"], hidden)
@@ -139,7 +172,7 @@ class Network(nn.Module):
             hidden,
             _weight=torch.empty(config["max_position_embeddings"], hidden),
         )
-        self.token_type = nn.Parameter(torch.zeros(hidden))  # type 0: single-segment inputs only
+        self.token_type = nn.Parameter(torch.zeros(hidden))
         self.embed_norm = nn.LayerNorm(hidden, eps=eps)
         self.layers = nn.ModuleList(
             Layer(
@@ -157,10 +190,14 @@ class Network(nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> dict[str, torch.Tensor]:
         n = input_ids.shape[1]
-        x = self.words(input_ids) + self.positions.weight[:n] + self.token_type
+        start = self.first_position
+        x = self.words(input_ids) + self.positions.weight[start : start + n] + self.token_type
         x = self.embed_norm(x)
         padded = not bool(attention_mask.all())
         keys = attention_mask.bool()[:, None, None, :] if padded else None
+        if self.relative is not None:  # one additive mask: the heads' position bias, and -inf on padding keys
+            bias = self.relative(relative_buckets(n).to(input_ids.device)).permute(2, 0, 1).unsqueeze(0)
+            keys = bias if keys is None else bias.masked_fill(~keys, torch.finfo(bias.dtype).min)
         for layer in self.layers:
             x = layer(x, keys)
         mean, stance_input = pool(x, attention_mask, input_ids, self.quote_markers)
@@ -171,27 +208,47 @@ class Network(nn.Module):
         }
 
 
-def _state(weights: dict[str, torch.Tensor], n_layers: int) -> dict[str, torch.Tensor]:
-    """Rename `StanceModel` weights (transformers BertModel names) to this network's, fusing q, k and v."""
+# where each piece of a layer sits in the transformers weights: (query, key, value), attention output, its LayerNorm
+_ATTENTION_NAMES = {
+    "bert": (
+        ("attention.self.query", "attention.self.key", "attention.self.value"),
+        "attention.output.dense",
+        "attention.output.LayerNorm",
+    ),
+    "mpnet": (
+        ("attention.attn.q", "attention.attn.k", "attention.attn.v"),
+        "attention.attn.o",
+        "attention.LayerNorm",
+    ),
+}
+
+
+def _state(weights: dict[str, torch.Tensor], n_layers: int, mpnet: bool = False) -> dict[str, torch.Tensor]:
+    """Rename `StanceModel` weights (transformers BertModel or MPNetModel names) to this network's, fusing q, k
+    and v. MPNet has no token-type embedding (zeros here) and adds the relative-position bias table."""
     e = "encoder.embeddings."
+    words = weights[e + "word_embeddings.weight"]
     out = {
-        "words.weight": weights[e + "word_embeddings.weight"],
+        "words.weight": words,
         "positions.weight": weights[e + "position_embeddings.weight"],
-        "token_type": weights[e + "token_type_embeddings.weight"][0],
+        "token_type": torch.zeros(words.shape[1], dtype=words.dtype)
+        if mpnet
+        else weights[e + "token_type_embeddings.weight"][0],
         "embed_norm.weight": weights[e + "LayerNorm.weight"],
         "embed_norm.bias": weights[e + "LayerNorm.bias"],
     }
+    if mpnet:
+        out["relative.weight"] = weights["encoder.encoder.relative_attention_bias.weight"]
     for head in ("stance_head", "rhetoric_head", "span_head"):
         for p in ("weight", "bias"):
             out[f"{head}.{p}"] = weights[f"{head}.{p}"]
+    qkv, attn_out, attn_norm = _ATTENTION_NAMES["mpnet" if mpnet else "bert"]
     for i in range(n_layers):
         src, dst = f"encoder.encoder.layer.{i}.", f"layers.{i}."
         for p in ("weight", "bias"):
-            out[dst + "qkv." + p] = torch.cat(
-                [weights[f"{src}attention.self.{m}.{p}"] for m in ("query", "key", "value")]
-            )
-            out[dst + "attn_out." + p] = weights[f"{src}attention.output.dense.{p}"]
-            out[dst + "attn_norm." + p] = weights[f"{src}attention.output.LayerNorm.{p}"]
+            out[dst + "qkv." + p] = torch.cat([weights[f"{src}{m}.{p}"] for m in qkv])
+            out[dst + "attn_out." + p] = weights[f"{src}{attn_out}.{p}"]
+            out[dst + "attn_norm." + p] = weights[f"{src}{attn_norm}.{p}"]
             out[dst + "ff_in." + p] = weights[f"{src}intermediate.dense.{p}"]
             out[dst + "ff_out." + p] = weights[f"{src}output.dense.{p}"]
             out[dst + "ff_norm." + p] = weights[f"{src}output.LayerNorm.{p}"]
@@ -207,9 +264,8 @@ def load_network(
 
     config = _encoder_config(directory)
     net = Network(config, n_stances, n_techniques, quote_markers)
-    net.load_state_dict(
-        _state(load_file(str(directory / WEIGHTS_FILE)), config["num_hidden_layers"]), assign=True
-    )
+    weights = load_file(str(directory / WEIGHTS_FILE))
+    net.load_state_dict(_state(weights, config["num_hidden_layers"], net.mpnet), assign=True)
     return net.eval()
 
 

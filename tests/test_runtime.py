@@ -41,9 +41,11 @@ def test_tokenizer_windows_match_transformers(tiny_model):
     assert len(ids) > len(TEXTS)  # the long text was windowed
 
 
-def test_network_matches_training_model(tiny_model):
-    model, hf_tokenizer, meta = load_model(tiny_model)
-    net = load_network(tiny_model, len(STANCES), len(TECHNIQUES))
+def _runtime_against_training(model_dir):
+    """Run the runtime network and the transformers training model on the same padded windows (zeros, as the
+    Predictor pads) and check every output they share; returns the training model's outputs and the windows."""
+    model, hf_tokenizer, meta = load_model(model_dir)
+    net = load_network(model_dir, len(STANCES), len(TECHNIQUES))
     ids, _ = _hf_windows(hf_tokenizer, meta, TEXTS)
     width = max(map(len, ids))
     input_ids = torch.zeros(len(ids), width, dtype=torch.long)
@@ -58,6 +60,11 @@ def test_network_matches_training_model(tiny_model):
     keep = mask.bool()  # padded positions are never read
     torch.testing.assert_close(ours["spans"][keep], theirs["spans"][keep], atol=1e-5, rtol=1e-4)
     torch.testing.assert_close(unpadded["stance"][0], ours["stance"][0], atol=1e-5, rtol=1e-4)
+    return theirs, ids
+
+
+def test_network_matches_training_model(tiny_model):
+    _runtime_against_training(tiny_model)
 
 
 def test_unsupported_encoder_is_refused(tiny_model, tmp_path):
@@ -154,3 +161,42 @@ def test_a_quote_pooling_model_runs_the_same_in_the_runtime_and_in_training(tiny
         folded = pipeline_model(**plain).logits
         ours = net(plain["input_ids"], plain["attention_mask"])["stance"]
     torch.testing.assert_close(folded, ours, atol=1e-5, rtol=1e-4)
+
+
+@pytest.fixture(scope="module")
+def tiny_mpnet_model(tiny_encoder, tmp_path_factory):
+    """A random 2-layer MPNet `StanceModel` saved as a model directory (the MiniLM tokenizer: ids only matter)."""
+    from transformers import AutoModel, AutoTokenizer, MPNetConfig
+
+    from stance.model import ModelMeta
+    from training.modeling import StanceModel, save_model
+
+    torch.manual_seed(0)
+    config = MPNetConfig(
+        vocab_size=30522,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=64,
+        max_position_embeddings=160,
+    )
+    model = StanceModel(AutoModel.from_config(config)).eval()
+    with (
+        torch.no_grad()
+    ):  # a trained bias table, not the initial one (all buckets alike would hide a wrong bucket)
+        model.encoder.encoder.relative_attention_bias.weight.normal_(0, 1.0)
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_encoder), local_files_only=True)
+    meta = ModelMeta(stances=list(STANCES), techniques=list(TECHNIQUES), max_length=128, stride=16)
+    return save_model(model, tokenizer, meta, tmp_path_factory.mktemp("tiny-mpnet") / "model")
+
+
+def test_an_mpnet_network_matches_its_training_model(tiny_mpnet_model):
+    """MPNet's relative-position bias, position offset and weight names, checked as BERT's are: padded batches,
+    windows longer than the bias's exact range (128 tokens: logarithmic buckets), and the prediction path."""
+    import stance
+
+    theirs, ids = _runtime_against_training(tiny_mpnet_model)
+    assert max(map(len, ids)) == 128
+    got = stance.load(tiny_mpnet_model).predict(TEXTS[1]).stance_scores
+    expected = theirs["stance"][1].softmax(-1)
+    torch.testing.assert_close(torch.tensor([got[s] for s in STANCES]), expected, atol=1e-5, rtol=1e-4)

@@ -208,3 +208,45 @@ def test_a_model_without_real_quotes_is_corrected_toward_the_real_news_prior(
     before = [p.stance_scores["neutral"] for p in Predictor(tiny_model).predict(texts)]
     after = [p.stance_scores["neutral"] for p in Predictor(model).predict(texts)]
     assert all(a > b for a, b in zip(after, before, strict=True))
+
+
+def test_a_run_on_an_mpnet_encoder_trains_scores_and_loads_in_the_runtime(tiny_encoder, tmp_path):
+    """`--encoder` with an MPNet encoder (the accurate model's all-mpnet-base-v2, here tiny and random): the run
+    trains, its thresholds and scores go through the plain-torch runtime (MPNet's relative-position bias), and
+    `stance.load` gives what the transformers training model gives."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer, MPNetConfig
+
+    from stance.predict import Predictor
+    from training.modeling import load_model
+
+    torch.manual_seed(0)
+    encoder = tmp_path / "tiny-mpnet"
+    config = MPNetConfig(
+        vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64
+    )
+    AutoModel.from_config(config).save_pretrained(encoder)
+    AutoTokenizer.from_pretrained(str(tiny_encoder), local_files_only=True).save_pretrained(encoder)
+    result = run(_config(encoder, tmp_path / "run"))
+    model_dir = Path(result["model_dir"])
+    assert json.loads((model_dir / "config.json").read_text())["model_type"] == "mpnet"
+    assert 0.0 <= result["test"]["stance_macro_f1"] <= 1.0
+    texts = ["We will never surrender.", "The talks resume on Monday in Geneva, officials said."]
+    model, tokenizer, _ = load_model(model_dir)
+    batch = tokenizer(texts, padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        expected = model(batch["input_ids"], batch["attention_mask"])["stance"].softmax(-1)
+    predictor = Predictor(model_dir)
+    got = torch.tensor(
+        [[p.stance_scores[s] for s in predictor.meta.stances] for p in predictor.predict(texts)]
+    )
+    torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-4)
+
+
+def test_a_missing_encoder_folder_says_how_to_get_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match="make encoder-mpnet"):
+        run(
+            load_config(
+                CONFIGS / "tiny.yaml", {"encoder": str(tmp_path / "nope"), "output_dir": str(tmp_path)}
+            )
+        )

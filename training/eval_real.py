@@ -89,10 +89,13 @@ def run(model: str | None, apply: bool = False, alpha: float | None = None) -> d
     config = load_config(REPO / "configs" / "default.yaml", {"input_format": fmt, "tracking": "none"})
     splits = gather(config)  # every real source, read in the model's format (none without the corpora)
     sets = {k: v for k, v in evaluation_sets(config, splits).items() if k != "dev" and v}
-    probs = {}
-    for name, records in sets.items():
-        preds = predictor.predict([r["text"] for r in records], batch_size=64)
-        probs[name] = np.array([[p.stance_scores[s] for s in STANCES] for p in preds])
+    # each distinct text once: the per-source real test sets and the older test splits are subsets
+    texts = list(dict.fromkeys(r["text"] for records in sets.values() for r in records))
+    scores = dict(zip(texts, predictor.predict(texts, batch_size=64), strict=True))
+    probs = {
+        name: np.array([[scores[r["text"]].stance_scores[s] for s in STANCES] for r in records])
+        for name, records in sets.items()
+    }
     gold = {name: [r["stance"] for r in records] for name, records in sets.items()}
     grid = sorted({0.0, 0.25, 0.5, 0.75, 1.0} | ({alpha} if alpha is not None else set()))
     table = {a: {n: _scores(gold[n], corrected(probs[n], ratio, a)) for n in sets} for a in grid}

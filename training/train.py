@@ -167,6 +167,11 @@ def run(config: TrainConfig) -> dict[str, Any]:
         raise ValueError(
             f"model: {config.model!r} is trained by its own entry point (ptc_tc, ptc_si_tagger: make eval-external)"
         )
+    if config.encoder and not (Path(config.encoder) / "config.json").is_file():
+        raise FileNotFoundError(
+            f"encoder: {config.encoder} has no config.json; give a transformers encoder folder "
+            "(for all-mpnet-base-v2, `make encoder-mpnet` puts it in .encoders/all-mpnet-base-v2)"
+        )
     set_seed(config.seed, config.threads)
     splits = gather(config)
     for source, why in splits.skipped.items():

@@ -254,6 +254,10 @@ def standoff_card() -> str:
         "standoff_second_pass_r7.jsonl",
         "Blind second pass on round 7 (train-fold PolNeAR, LIAR and PTC quotes)",
     )
+    parts += _second_pass(
+        "standoff_second_pass_r9.jsonl",
+        "Blind second pass on round 9 (dev- and test-fold PolNeAR, PTC and LIAR quotes)",
+    )
     relabel = AGREEMENT_DIR / "polnear_dev_v21.jsonl"
     if relabel.exists():
         rows = [r for _, r in read_jsonl(relabel)]

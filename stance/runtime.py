@@ -195,7 +195,8 @@ class Network(nn.Module):
         x = self.embed_norm(x)
         padded = not bool(attention_mask.all())
         keys = attention_mask.bool()[:, None, None, :] if padded else None
-        if self.relative is not None:  # one additive mask: the heads' position bias, and -inf on padding keys
+        # MPNet: one additive mask, the heads' position bias plus the lowest float on padding keys
+        if self.relative is not None:
             bias = self.relative(relative_buckets(n).to(input_ids.device)).permute(2, 0, 1).unsqueeze(0)
             keys = bias if keys is None else bias.masked_fill(~keys, torch.finfo(bias.dtype).min)
         for layer in self.layers:

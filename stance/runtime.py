@@ -155,14 +155,12 @@ class Network(nn.Module):
         super().__init__()
         self.quote_markers = quote_markers
         hidden, eps = config["hidden_size"], config.get("layer_norm_eps", 1e-12)
-        self.mpnet = config.get("model_type") == "mpnet"
+        mpnet = config["model_type"] == "mpnet"
         # BERT's positions start at 0; MPNet's after its padding index. BERT adds a token-type embedding (type 0:
         # single-segment inputs only); MPNet has none (zeros). MPNet biases attention by relative position.
-        self.first_position = MPNET_PADDING_IDX + 1 if self.mpnet else 0
+        self.first_position = MPNET_PADDING_IDX + 1 if mpnet else 0
         heads, buckets = config["num_attention_heads"], config.get("relative_attention_num_buckets", 32)
-        self.relative = (
-            nn.Embedding(buckets, heads, _weight=torch.empty(buckets, heads)) if self.mpnet else None
-        )
+        self.relative = nn.Embedding(buckets, heads, _weight=torch.empty(buckets, heads)) if mpnet else None
         # The loaded weights replace these (assign=True): empty tensors skip the random initialisation.
         self.words = nn.Embedding(
             config["vocab_size"], hidden, _weight=torch.empty(config["vocab_size"], hidden)
@@ -224,9 +222,11 @@ _ATTENTION_NAMES = {
 }
 
 
-def _state(weights: dict[str, torch.Tensor], n_layers: int, mpnet: bool = False) -> dict[str, torch.Tensor]:
-    """Rename `StanceModel` weights (transformers BertModel or MPNetModel names) to this network's, fusing q, k
-    and v. MPNet has no token-type embedding (zeros here) and adds the relative-position bias table."""
+def _state(weights: dict[str, torch.Tensor], config: dict[str, Any]) -> dict[str, torch.Tensor]:
+    """Rename `StanceModel` weights (transformers BertModel or MPNetModel names, by the encoder's `model_type`) to
+    this network's, fusing q, k and v. MPNet has no token-type embedding (zeros here) and adds the relative-position
+    bias table."""
+    mpnet = config["model_type"] == "mpnet"
     e = "encoder.embeddings."
     words = weights[e + "word_embeddings.weight"]
     out = {
@@ -243,8 +243,8 @@ def _state(weights: dict[str, torch.Tensor], n_layers: int, mpnet: bool = False)
     for head in ("stance_head", "rhetoric_head", "span_head"):
         for p in ("weight", "bias"):
             out[f"{head}.{p}"] = weights[f"{head}.{p}"]
-    qkv, attn_out, attn_norm = _ATTENTION_NAMES["mpnet" if mpnet else "bert"]
-    for i in range(n_layers):
+    qkv, attn_out, attn_norm = _ATTENTION_NAMES[config["model_type"]]
+    for i in range(config["num_hidden_layers"]):
         src, dst = f"encoder.encoder.layer.{i}.", f"layers.{i}."
         for p in ("weight", "bias"):
             out[dst + "qkv." + p] = torch.cat([weights[f"{src}{m}.{p}"] for m in qkv])
@@ -265,8 +265,7 @@ def load_network(
 
     config = _encoder_config(directory)
     net = Network(config, n_stances, n_techniques, quote_markers)
-    weights = load_file(str(directory / WEIGHTS_FILE))
-    net.load_state_dict(_state(weights, config["num_hidden_layers"], net.mpnet), assign=True)
+    net.load_state_dict(_state(load_file(str(directory / WEIGHTS_FILE)), config), assign=True)
     return net.eval()
 
 

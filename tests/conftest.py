@@ -14,16 +14,24 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+def _save_tiny_encoder(encoder, path: Path) -> Path:
+    """Save a random encoder beside the real MiniLM tokenizer (the ids are all a random encoder needs)."""
+    from transformers import AutoTokenizer
+
+    from training.modeling import base_encoder_path
+
+    encoder.save_pretrained(path)
+    AutoTokenizer.from_pretrained(str(base_encoder_path()), local_files_only=True).save_pretrained(path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def tiny_encoder(tmp_path_factory) -> Path:
     """A 2-layer, hidden-32 BERT with random weights and the real MiniLM tokenizer."""
     import torch
-    from transformers import AutoModel, AutoTokenizer, BertConfig
-
-    from training.modeling import base_encoder_path
+    from transformers import AutoModel, BertConfig
 
     torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("tiny-encoder")
     config = BertConfig(
         vocab_size=30522,
         hidden_size=32,
@@ -32,9 +40,29 @@ def tiny_encoder(tmp_path_factory) -> Path:
         intermediate_size=64,
         max_position_embeddings=512,
     )
-    AutoModel.from_config(config).save_pretrained(path)
-    AutoTokenizer.from_pretrained(str(base_encoder_path()), local_files_only=True).save_pretrained(path)
-    return path
+    return _save_tiny_encoder(AutoModel.from_config(config), tmp_path_factory.mktemp("tiny-encoder"))
+
+
+@pytest.fixture(scope="session")
+def tiny_mpnet_encoder(tmp_path_factory) -> Path:
+    """The same for MPNet (the accurate model's encoder kind), with a random relative-position bias table: the
+    initial one is near zero in every bucket, which would hide a wrong bucket."""
+    import torch
+    from transformers import AutoModel, MPNetConfig
+
+    torch.manual_seed(0)
+    config = MPNetConfig(
+        vocab_size=30522,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=64,
+        max_position_embeddings=160,
+    )
+    encoder = AutoModel.from_config(config)
+    with torch.no_grad():
+        encoder.encoder.relative_attention_bias.weight.normal_(0, 1.0)
+    return _save_tiny_encoder(encoder, tmp_path_factory.mktemp("tiny-mpnet-encoder"))
 
 
 @pytest.fixture(scope="session")

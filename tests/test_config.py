@@ -9,7 +9,7 @@ from training.config import TrainConfig, load_config, parse_overrides
 CONFIGS = Path(__file__).parents[1] / "configs"
 
 
-@pytest.mark.parametrize("name", ["default", "baseline", "tiny"])
+@pytest.mark.parametrize("name", ["default", "baseline", "tiny", "accurate"])
 def test_shipped_configs_load(name):
     assert load_config(CONFIGS / f"{name}.yaml").name == name
 

@@ -164,28 +164,16 @@ def test_a_quote_pooling_model_runs_the_same_in_the_runtime_and_in_training(tiny
 
 
 @pytest.fixture(scope="module")
-def tiny_mpnet_model(tiny_encoder, tmp_path_factory):
-    """A random 2-layer MPNet `StanceModel` saved as a model directory (the MiniLM tokenizer: ids only matter)."""
-    from transformers import AutoModel, AutoTokenizer, MPNetConfig
+def tiny_mpnet_model(tiny_mpnet_encoder, tmp_path_factory):
+    """A `StanceModel` on the tiny random MPNet encoder, saved as a model directory (128-token windows)."""
+    from transformers import AutoTokenizer
 
     from stance.model import ModelMeta
-    from training.modeling import StanceModel, save_model
+    from training.modeling import build_model, save_model
 
     torch.manual_seed(0)
-    config = MPNetConfig(
-        vocab_size=30522,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        intermediate_size=64,
-        max_position_embeddings=160,
-    )
-    model = StanceModel(AutoModel.from_config(config)).eval()
-    with (
-        torch.no_grad()
-    ):  # a trained bias table, not the initial one (all buckets alike would hide a wrong bucket)
-        model.encoder.encoder.relative_attention_bias.weight.normal_(0, 1.0)
-    tokenizer = AutoTokenizer.from_pretrained(str(tiny_encoder), local_files_only=True)
+    model = build_model(tiny_mpnet_encoder).eval()
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_mpnet_encoder), local_files_only=True)
     meta = ModelMeta(stances=list(STANCES), techniques=list(TECHNIQUES), max_length=128, stride=16)
     return save_model(model, tokenizer, meta, tmp_path_factory.mktemp("tiny-mpnet") / "model")
 

@@ -210,24 +210,16 @@ def test_a_model_without_real_quotes_is_corrected_toward_the_real_news_prior(
     assert all(a > b for a, b in zip(after, before, strict=True))
 
 
-def test_a_run_on_an_mpnet_encoder_trains_scores_and_loads_in_the_runtime(tiny_encoder, tmp_path):
+def test_a_run_on_an_mpnet_encoder_trains_scores_and_loads_in_the_runtime(tiny_mpnet_encoder, tmp_path):
     """`--encoder` with an MPNet encoder (the accurate model's all-mpnet-base-v2, here tiny and random): the run
     trains, its thresholds and scores go through the plain-torch runtime (MPNet's relative-position bias), and
     `stance.load` gives what the transformers training model gives."""
     import torch
-    from transformers import AutoModel, AutoTokenizer, MPNetConfig
 
     from stance.predict import Predictor
     from training.modeling import load_model
 
-    torch.manual_seed(0)
-    encoder = tmp_path / "tiny-mpnet"
-    config = MPNetConfig(
-        vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64
-    )
-    AutoModel.from_config(config).save_pretrained(encoder)
-    AutoTokenizer.from_pretrained(str(tiny_encoder), local_files_only=True).save_pretrained(encoder)
-    result = run(_config(encoder, tmp_path / "run"))
+    result = run(_config(tiny_mpnet_encoder, tmp_path / "run"))
     model_dir = Path(result["model_dir"])
     assert json.loads((model_dir / "config.json").read_text())["model_type"] == "mpnet"
     assert 0.0 <= result["test"]["stance_macro_f1"] <= 1.0

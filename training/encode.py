@@ -8,10 +8,10 @@ from typing import Any
 import torch
 from torch.nn.utils.rnn import pad_sequence
 
-from stance.labels import STANCE_LABEL2ID, TECHNIQUE_LABEL2ID, TECHNIQUES
+from stance.labels import STANCE_LABEL2ID, STANCES, TECHNIQUE_LABEL2ID, TECHNIQUES
 
 IGNORE = -100
-ENCODING_VERSION = 1  # part of the datasets cache key: bump when encode_batch changes what it writes
+ENCODING_VERSION = 2  # part of the datasets cache key: bump when encode_batch changes what it writes
 FEATURE_COLUMNS = (
     "input_ids",
     "length",
@@ -21,6 +21,8 @@ FEATURE_COLUMNS = (
     "tags",
     "tags_known",
     "special",
+    "soft_stance",
+    "soft_known",
 )
 
 
@@ -36,6 +38,7 @@ def _record_features() -> Any:
             "rhetoric": List(Value("string")),
             "spans": List(span),
             "spans_known": Value("bool"),
+            "soft_stance": List(Value("float32")),  # a teacher's log-probabilities (training.distil), or []
         }
     )
 
@@ -59,6 +62,7 @@ def encode(records: Any, tokenizer: Any, max_length: int) -> Any:
                 "spans": [r.get("spans") or [] for r in records],
                 # False where span offsets are not known for the text (a real quote read in its sentence)
                 "spans_known": [r.get("spans_known", True) for r in records],
+                "soft_stance": [r.get("soft_stance") or [] for r in records],
             },
             features=_record_features(),
         )
@@ -79,8 +83,9 @@ def encode_batch(batch: dict[str, list[Any]], tokenizer: Any, max_length: int) -
     n_tech = len(TECHNIQUES)
     out: dict[str, list[Any]] = {k: [] for k in FEATURE_COLUMNS}
     spans_known = batch.get("spans_known") or [True] * len(batch["text"])
-    for k, (stance, known, spans, can_tag) in enumerate(
-        zip(batch["stance"], batch["rhetoric"], batch["spans"], spans_known, strict=True)
+    soft_stance = batch.get("soft_stance") or [[]] * len(batch["text"])
+    for k, (stance, known, spans, can_tag, soft) in enumerate(
+        zip(batch["stance"], batch["rhetoric"], batch["spans"], spans_known, soft_stance, strict=True)
     ):
         ids, offsets = enc["input_ids"][k], enc["offset_mapping"][k]
         rhetoric = [0.0] * n_tech
@@ -101,6 +106,8 @@ def encode_batch(batch: dict[str, list[Any]], tokenizer: Any, max_length: int) -
             "tags": token_tags,
             "tags_known": can_tag and known is not None and (bool(spans) or not known),
             "special": [b <= a for a, b in offsets],
+            "soft_stance": soft or [0.0] * len(STANCES),
+            "soft_known": bool(soft),
         }
         for c in FEATURE_COLUMNS:
             out[c].append(row[c])
@@ -138,6 +145,8 @@ def collate(batch: list[dict[str, Any]], pad_id: int) -> dict[str, torch.Tensor]
         "rhetoric_known": torch.tensor([f["rhetoric_known"] for f in batch], dtype=torch.bool),
         "tags": pad([f["tags"] for f in batch], 0.0, torch.float),
         "tag_mask": pad(tag_mask, 0.0, torch.float),
+        "soft_stance": torch.tensor([f["soft_stance"] for f in batch], dtype=torch.float),
+        "soft_known": torch.tensor([f["soft_known"] for f in batch], dtype=torch.bool),
     }
 
 

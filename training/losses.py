@@ -17,6 +17,8 @@ class MultiTaskLoss(nn.Module):
         self.stance_ce = nn.CrossEntropyLoss(weight=stance_weight, ignore_index=-100)
         self.register_buffer("pos_weight", pos_weight)  # a buffer: moves with .to(device)
         self.mix = (config.stance_loss, config.rhetoric_loss, config.span_loss)
+        # distillation: the share of the stance loss given to a teacher's soft targets, and their temperature
+        self.distil = (config.distil_weight if config.distil else 0.0, config.distil_temperature)
 
     @classmethod
     def from_records(cls, records: list[dict[str, Any]], config: TrainConfig) -> MultiTaskLoss:
@@ -42,9 +44,18 @@ class MultiTaskLoss(nn.Module):
         self, out: dict[str, torch.Tensor], batch: dict[str, torch.Tensor]
     ) -> tuple[torch.Tensor, dict]:
         zero = out["stance"].sum() * 0.0
-        parts = {"stance": zero, "rhetoric": zero, "spans": zero}
+        parts = {"stance": zero, "rhetoric": zero, "spans": zero, "distil": zero}
         if (batch["stance"] != -100).any():
             parts["stance"] = self.stance_ce(out["stance"], batch["stance"])
+        weight, temperature = self.distil
+        soft = batch.get("soft_known")
+        if weight and soft is not None and soft.any():
+            # Hinton et al.'s soft-target term: KL(teacher || student) at temperature T, scaled by T^2
+            student = (out["stance"][soft] / temperature).log_softmax(-1)
+            teacher = (batch["soft_stance"][soft] / temperature).log_softmax(-1)
+            kl = nn.functional.kl_div(student, teacher, log_target=True, reduction="batchmean")
+            parts["distil"] = kl * temperature**2
+        stance = (1 - weight) * parts["stance"] + weight * parts["distil"]
         known = batch["rhetoric_known"]
         if known.any():
             bce = nn.functional.binary_cross_entropy_with_logits(
@@ -58,4 +69,4 @@ class MultiTaskLoss(nn.Module):
             ).mean(-1)
             parts["spans"] = (per_token * mask).sum() / mask.sum()
         a, b, c = self.mix
-        return a * parts["stance"] + b * parts["rhetoric"] + c * parts["spans"], parts
+        return a * stance + b * parts["rhetoric"] + c * parts["spans"], parts

@@ -32,6 +32,7 @@ class Splits:
     real_test: list[dict[str, Any]] = field(default_factory=list)
     used: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+    distilled: int = 0  # training records with a teacher's soft stance target (config.distil)
 
     def epoch_train(self, config: TrainConfig, epoch: int) -> list[dict[str, Any]]:
         """This epoch's training records: the corpus (`corpus_epoch`) plus the next slices of the PTC sentences
@@ -139,6 +140,11 @@ def gather(config: TrainConfig) -> Splits:
         except ExternalDataMissing as e:
             splits.skipped[source] = str(e)
     splits.real_dev, splits.real_test = real_eval_sets(config.input_format)
+    if config.distil:
+        from training.distil import attach, load_targets
+
+        targets = load_targets(config.distil)
+        splits.distilled = attach(splits.train, targets) + attach(splits.real_pool, targets)
     splits.train = _cap(splits.train, config.max_examples, config.seed)
     splits.real_pool = _cap(splits.real_pool, config.max_examples, config.seed)
     splits.dev = _cap(splits.dev, config.max_examples, config.seed)
@@ -148,19 +154,23 @@ def gather(config: TrainConfig) -> Splits:
 
 def real_eval_sets(fmt: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The natural real quotes of dev-fold and test-fold documents, whatever the run trains on; ([], []) when
-    STANCE_EXTERNAL_DIR is unset. Enriched and hand-picked (legacy) quotes never enter them."""
+    STANCE_EXTERNAL_DIR is unset. Enriched and hand-picked (legacy) quotes never enter them, nor does a quote whose
+    model input a train-fold record also has: a republished story (PolNeAR runs some on consecutive days, PTC holds
+    copies of articles) puts the same sentence in documents of two folds, and the train copy is trained on."""
     from training.data.standoff import load_standoff
 
-    dev, test = [], []
+    dev, test, train_inputs = [], [], set()
     for name in sorted(set(STANDOFF_FILES.values())):
         path = DATA_DIR / "standoff" / name
         try:
             records = load_standoff(path, fmt=fmt) if path.exists() else []
         except ExternalDataMissing:
             return [], []
+        train_inputs |= {r["text"] for r in records if r["fold"] == "train"}
         dev += [r for r in records if r["fold"] == "dev" and r["pool"] == "natural"]
         test += [r for r in records if r["fold"] == "test" and r["pool"] == "natural"]
-    return dev, test
+    dev = [r for r in dev if r["text"] not in train_inputs]
+    return dev, [r for r in test if r["text"] not in train_inputs]
 
 
 def ptc_train_sentences(config: TrainConfig) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

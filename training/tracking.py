@@ -52,7 +52,7 @@ def git_commit() -> str:
 
 def data_hashes() -> dict[str, str]:
     """sha256 (first 16 hex) of every data file a run can read."""
-    files = sorted(DATA_DIR.glob("statements/*.jsonl")) + sorted(DATA_DIR.glob("standoff/*.jsonl"))
+    files = [p for d in ("statements", "standoff", "distil") for p in sorted(DATA_DIR.glob(f"{d}/*.jsonl"))]
     return {f"data/{p.relative_to(DATA_DIR)}": hashlib.sha256(p.read_bytes()).hexdigest()[:16] for p in files}
 
 

@@ -180,6 +180,10 @@ def run(config: TrainConfig) -> dict[str, Any]:
     t0 = time.time()
     with Tracker(config) as tracker:
         tracker.log_sources(splits.used, splits.skipped)
+        if config.distil:
+            n = len(splits.train) + len(splits.real_pool)
+            tracker.log_metrics({"distil/targets": splits.distilled})
+            log.info("distillation: %d of %d training records have the teacher's target", splits.distilled, n)
         if config.model == "baseline":
             from training.baseline import train_baseline
 

@@ -75,6 +75,7 @@ def validate(data_dir: Path = DATA_DIR) -> list[str]:
     texts: list[str] = []
     where: list[tuple[str, str, int]] = []
     ids: dict[str, str] = {}
+    held_out: list[dict[str, Any]] = []  # corpus dev and test records: never a teacher's target
     for split in SPLITS:
         path = split_path(split) if data_dir == DATA_DIR else data_dir / "statements" / f"{split}.jsonl"
         if not path.exists():
@@ -92,6 +93,8 @@ def validate(data_dir: Path = DATA_DIR) -> list[str]:
                 ids[record["id"]] = f"{path.name}:{lineno}"
                 texts.append(record["text"])
                 where.append((path.name, split, lineno))
+                if split != "train":
+                    held_out.append(record)
         except RecordError as e:
             problems.append(str(e))
     seen: dict[str, int] = {}
@@ -114,6 +117,43 @@ def validate(data_dir: Path = DATA_DIR) -> list[str]:
             except RecordError as e:
                 problems.append(f"{path.name}:{lineno}: {e}")
     problems += _check_standoff_text(data_dir)
+    problems += _check_distil(data_dir, held_out)
+    return problems
+
+
+def _check_distil(data_dir: Path, held_out: list[dict[str, Any]]) -> list[str]:
+    """Teacher targets (data/distil/, training.distil) must parse, and none may be the target of an input that is
+    evaluated: a corpus dev/test statement, or (when STANCE_EXTERNAL_DIR is set) a real dev/test quote
+    (`training.sources.real_eval_sets`) or a PolNeAR dev quote, read bare or marked in its sentence (the formats
+    models ship with)."""
+    from training.distil import load_targets, text_key
+    from training.sources import marked, real_eval_sets
+
+    paths = sorted((data_dir / "distil").glob("*.jsonl"))
+    if not paths:
+        return []
+    from training.data.standoff import load_standoff
+    from training.external import ExternalDataMissing
+
+    formats = ("span", "marked")
+    held = [(r, "corpus " + r["id"]) for r in held_out]
+    try:
+        for fmt in formats:
+            dev, test = real_eval_sets(fmt) if data_dir == DATA_DIR else ([], [])
+            polnear_dev = data_dir / "standoff" / "polnear_dev.jsonl"
+            extra = load_standoff(polnear_dev, fmt=fmt) if polnear_dev.exists() else []
+            held += [(r, f"real quote {r['id']} ({fmt})") for r in dev + test + extra]
+    except ExternalDataMissing:
+        print("note: teacher targets checked against the corpus only (STANCE_EXTERNAL_DIR unset)")
+    keys = {text_key(marked(r, fmt)["text"]): name for r, name in held for fmt in formats}
+    problems = []
+    for path in paths:
+        try:
+            targets = load_targets(path)
+        except ValueError as e:
+            problems.append(str(e))
+            continue
+        problems += [f"{path.name}: a target for held-out {keys[k]}" for k in targets.keys() & keys.keys()]
     return problems
 
 

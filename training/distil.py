@@ -14,7 +14,6 @@ input format). Dev- and test-fold records are never given a target.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import math
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from training.data.corpus import read_jsonl
+from training.data.standoff import fingerprint
 
 log = logging.getLogger("stance.distil")
 REPO = Path(__file__).resolve().parents[1]
@@ -36,7 +36,13 @@ def text_key(text: str) -> str:
     >>> text_key("We will never surrender.")
     '164b4056be2d0aa6'
     """
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+    return fingerprint(text, digits=16)
+
+
+def _in_repo(path: str | Path) -> Path:
+    """A path as given when absolute, else relative to the repository (where configs name data files from)."""
+    path = Path(path)
+    return path if path.is_absolute() else REPO / path
 
 
 def teacher_targets(teacher: str | Path, texts: list[str], batch_size: int = 64) -> list[list[float]]:
@@ -55,12 +61,10 @@ def teacher_targets(teacher: str | Path, texts: list[str], batch_size: int = 64)
 
 
 def load_targets(path: str | Path) -> dict[str, list[float]]:
-    """key → stance log-probabilities, from a file `write` made; a clear error when it is missing or malformed."""
+    """key → stance log-probabilities, from a file `main` wrote; a clear error when it is missing or malformed."""
     from stance.labels import STANCES
 
-    path = Path(path)
-    if not path.is_absolute():
-        path = REPO / path
+    path = _in_repo(path)
     if not path.is_file():
         raise FileNotFoundError(
             f"distil: {path} not found; make it with `python -m training.distil --teacher DIR` "
@@ -121,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     texts = sorted({r["text"] for r in splits.train + splits.real_pool})
     t0 = time.time()
     logp = teacher_targets(args.teacher, texts, args.batch_size)
-    out = REPO / args.out if not Path(args.out).is_absolute() else Path(args.out)
+    out = _in_repo(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     rows = sorted(zip((text_key(t) for t in texts), logp, strict=True))
     with open(out, "w", encoding="utf-8") as f:

@@ -48,8 +48,8 @@ class MultiTaskLoss(nn.Module):
         if (batch["stance"] != -100).any():
             parts["stance"] = self.stance_ce(out["stance"], batch["stance"])
         weight, temperature = self.distil
-        soft = batch.get("soft_known")
-        if weight and soft is not None and soft.any():
+        soft = batch["soft_known"]
+        if weight and soft.any():
             # Hinton et al.'s soft-target term: KL(teacher || student) at temperature T, scaled by T^2
             student = (out["stance"][soft] / temperature).log_softmax(-1)
             teacher = (batch["soft_stance"][soft] / temperature).log_softmax(-1)

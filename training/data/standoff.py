@@ -25,9 +25,10 @@ def existing_spans(data_dir: Path = DATA_DIR) -> set[tuple[str, int, int]]:
     }
 
 
-def fingerprint(text: str) -> str:
-    """A short hash of the quote text, stored so a shifted offset fails loudly instead of mislabelling."""
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+def fingerprint(text: str, digits: int = 12) -> str:
+    """A short hash of the quote text (the first `digits` hex digits of its SHA-1), stored so a shifted offset fails
+    loudly instead of mislabelling; `training.distil` keys model inputs by its 16-digit form."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:digits]
 
 
 @cache

@@ -136,16 +136,16 @@ def _check_distil(data_dir: Path, held_out: list[dict[str, Any]]) -> list[str]:
     from training.external import ExternalDataMissing
 
     formats = ("span", "marked")
-    held = [(r, "corpus " + r["id"]) for r in held_out]
+    # a corpus statement is read as it is or, with a quote, marked; a real quote is loaded in each format
+    keys = {text_key(marked(r, fmt)["text"]): f"corpus {r['id']}" for r in held_out for fmt in formats}
     try:
         for fmt in formats:
             dev, test = real_eval_sets(fmt) if data_dir == DATA_DIR else ([], [])
             polnear_dev = data_dir / "standoff" / "polnear_dev.jsonl"
             extra = load_standoff(polnear_dev, fmt=fmt) if polnear_dev.exists() else []
-            held += [(r, f"real quote {r['id']} ({fmt})") for r in dev + test + extra]
+            keys |= {text_key(r["text"]): f"real quote {r['id']} ({fmt})" for r in dev + test + extra}
     except ExternalDataMissing:
         print("note: teacher targets checked against the corpus only (STANCE_EXTERNAL_DIR unset)")
-    keys = {text_key(marked(r, fmt)["text"]): name for r, name in held for fmt in formats}
     problems = []
     for path in paths:
         try:

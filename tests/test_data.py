@@ -267,3 +267,37 @@ def test_a_republished_quote_that_the_train_fold_also_has_is_not_evaluated(monke
     dev, test = real_eval_sets("marked")
     assert [r["text"] for r in dev] == ["Only in dev."]
     assert [r["text"] for r in test] == ["Only in test."]
+
+
+def test_a_rebuild_after_a_statement_left_never_reuses_an_id(tmp_path, monkeypatch):
+    """A statement that leaves the corpus (dropped as a near-duplicate of a new one) leaves a gap in the ids: the
+    new statements are numbered after the last id kept, so no two statements share an id."""
+    import json
+
+    import training.data.corpus as corpus
+
+    raw, statements = tmp_path / "raw", tmp_path / "statements"
+    raw.mkdir(), statements.mkdir()
+    keep = ["Harbour fees rise in March, the port authority said.", "We will never sign that treaty."]
+    new = "Turnout in the northern districts was the lowest in twenty years."
+    rows = [
+        {"text": t, "stance": s, "rhetoric": None}
+        for t, s in zip([*keep, new], ["neutral", "defiant", "neutral"], strict=True)
+    ]
+    (raw / "batch.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    old = [
+        (keep[0], "train-00000"),
+        ("A statement that is no longer in any batch.", "train-00001"),
+        (keep[1], "train-00002"),
+    ]
+    base = {"stance": "neutral", "rhetoric": None, "spans": [], "source": "stance-corpus"}
+    (statements / "train.jsonl").write_text(
+        "".join(json.dumps({**base, "id": i, "text": t}) + "\n" for t, i in old)
+    )
+    monkeypatch.setattr(corpus, "RAW_DIR", raw)
+    monkeypatch.setattr(corpus, "STATEMENTS_DIR", statements)
+    monkeypatch.setattr(corpus, "DATA_DIR", tmp_path)
+    report = corpus.build()
+    assert report["rejected"]["left_the_corpus"] == 1
+    ids = {r["text"]: r["id"] for _, r in corpus.read_jsonl(statements / "train.jsonl")}
+    assert ids == {keep[0]: "train-00000", keep[1]: "train-00002", new: "train-00003"}

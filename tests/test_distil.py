@@ -124,3 +124,73 @@ def test_data_check_refuses_a_teacher_target_for_a_held_out_statement(tmp_path):
     rows.append({"key": text_key(held["text"]), "stance_logp": [0.0] * 9})
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert _check_distil(tmp_path, [held]) == ["t.jsonl: a target for held-out corpus dev-00007"]
+
+
+def _transfer_record(text: str) -> dict:
+    return {"id": text, "text": text, "stance": None, "rhetoric": None, "spans": [], "fold": "train"}
+
+
+def test_transfer_quotes_learn_from_the_teacher_alone(tmp_path, monkeypatch):
+    """Unlabelled train-fold quotes (source `transfer`) join an epoch only with a teacher's target, and then
+    add the KL term but nothing to the cross-entropy: they have no hard label."""
+    from transformers import AutoTokenizer
+
+    import training.sources
+    from training.encode import collate, encode
+    from training.modeling import base_encoder_path
+    from training.sources import gather
+
+    texts = [f"Officials said the bridge would reopen in {m}." for m in ("May", "June", "July", "August")]
+    monkeypatch.setattr(
+        training.sources, "transfer_records", lambda fmt: [_transfer_record(t) for t in texts]
+    )
+    targets = tmp_path / "targets.jsonl"
+    logp = torch.tensor([0.1] * 8 + [2.0]).log_softmax(-1).tolist()  # the teacher reads them as neutral
+    targets.write_text(
+        "".join(json.dumps({"key": text_key(t), "stance_logp": logp}) + "\n" for t in texts[:3])
+    )
+    config = load_config(
+        CONFIGS / "tiny.yaml",
+        {"sources": ["corpus", "transfer"], "distil": str(targets), "transfer_per_epoch": 2},
+    )
+    splits = gather(config)
+    assert sorted(r["text"] for r in splits.transfer_pool) == sorted(texts[:3])  # the fourth has no target
+    assert splits.used["transfer"] == 3
+    epoch = [r for r in splits.epoch_train(config, 1) if r["stance"] is None]
+    assert len(epoch) == 2 and all(r["text"] in texts[:3] for r in epoch)
+
+    tokenizer = AutoTokenizer.from_pretrained(str(base_encoder_path()), local_files_only=True)
+    batch = collate(list(encode(splits.transfer_pool, tokenizer, config.max_length)), tokenizer.pad_token_id)
+    assert batch["soft_known"].all() and (batch["stance"] == -100).all() and not batch["rhetoric_known"].any()
+    out = {"stance": torch.zeros(3, len(STANCES)), "rhetoric": torch.zeros(3, len(TECHNIQUES))}
+    out["spans"] = torch.zeros(*batch["tags"].shape)
+    total, parts = _loss(0.5)(out, batch)
+    assert parts["stance"].item() == 0.0 and parts["distil"].item() > 0.1
+    assert total.item() == pytest.approx(0.5 * parts["distil"].item())
+
+
+def test_transfer_without_a_teacher_is_refused():
+    with pytest.raises(ValueError, match="transfer quotes have no labels.*set distil"):
+        load_config(CONFIGS / "tiny.yaml", {"sources": ["corpus", "transfer"], "distil": None})
+
+
+def test_data_check_refuses_a_labelled_or_held_out_document_in_the_transfer_set(tmp_path):
+    from training.data.candidates import fold_of
+    from training.data.validate import _check_distil
+
+    docs = {
+        f: next(d for d in (f"doc{i}" for i in range(500)) if fold_of("polnear", d) == f)
+        for f in ("train", "dev")
+    }
+    row = {"corpus": "polnear", "split": "train", "start": 0, "end": 5, "rhetoric": None, "pool": "transfer"}
+    (tmp_path / "distil").mkdir()
+    path = tmp_path / "distil" / "transfer_quotes.jsonl"
+    good = {**row, "doc_id": docs["train"], "stance": None}
+    path.write_text(json.dumps(good) + "\n")
+    assert _check_distil(tmp_path, []) == []
+    bad = [{**good, "stance": "neutral"}, {**good, "doc_id": docs["dev"]}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in [good, *bad]))
+    problems = _check_distil(tmp_path, [])
+    assert problems == [
+        f"transfer_quotes.jsonl:{n}: the transfer set holds unlabelled train-fold quotes only" for n in (2, 3)
+    ]

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-SOURCES = ("corpus", "ptc", "polnear_standoff", "ptc_standoff", "liar_standoff")
+SOURCES = ("corpus", "ptc", "polnear_standoff", "ptc_standoff", "liar_standoff", "transfer")
 INPUT_FORMATS = ("span", "sentence", "marked", "marked_speaker")  # stance.context.FORMATS
 # what the stance head reads: the mean of every token, or beside it the mean of the marked quote's own tokens
 POOLINGS = ("mean", "mean+quote")
@@ -36,6 +36,8 @@ class TrainConfig:
     real_per_epoch: int | None = None
     # corpus statements per epoch, walked the same way; None = all of them every epoch
     corpus_per_epoch: int | None = None
+    # unlabelled train-fold quotes (source `transfer`, training.distil) per epoch, learnt from the teacher's targets
+    transfer_per_epoch: int | None = None
     epochs: int = 4
     batch_size: int = 16
     eval_batch_size: int = 64
@@ -85,7 +87,12 @@ class TrainConfig:
             raise ValueError(f"input_format: {self.input_format!r} is not one of {INPUT_FORMATS}")
         if self.pooling not in POOLINGS:
             raise ValueError(f"pooling: {self.pooling!r} is not one of {POOLINGS}")
-        for name in ("real_per_epoch", "corpus_per_epoch"):
+        if "transfer" in self.sources and not self.distil:
+            raise ValueError(
+                "sources: transfer quotes have no labels and learn from a teacher's targets only: set distil "
+                "(e.g. data/distil/accurate.jsonl) or leave transfer out"
+            )
+        for name in ("real_per_epoch", "corpus_per_epoch", "transfer_per_epoch"):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise ValueError(f"{name}: must be >= 1 or null, got {getattr(self, name)}")
         if self.prior_alpha is not None and not 0 <= self.prior_alpha <= 2:

@@ -9,6 +9,14 @@ text changed simply has no target (it still trains on its hard label).
 
 The records are the training pools of `--config` (corpus train statements and train-fold real quotes, read in its
 input format). Dev- and test-fold records are never given a target.
+
+The transfer set: the quotes of train-fold documents that nobody labelled (PolNeAR train attributions, the quotes
+`analyze()` finds in PTC train articles, LIAR train statements) are stored stand-off in `data/distil/transfer_quotes.jsonl`
+(positions and fingerprints, no labels, no text). A run whose `sources` name `transfer` learns from the teacher's
+reading of them alone (the KL term; no hard label).
+
+    python -m training.distil --write-transfer                    # (re)write the transfer set's positions
+    python -m training.distil --teacher DIR --only-missing        # label only inputs the targets file lacks
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from training.data.standoff import fingerprint
 log = logging.getLogger("stance.distil")
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = "data/distil/accurate.jsonl"
+TRANSFER_FILE = "data/distil/transfer_quotes.jsonl"
 
 
 def text_key(text: str) -> str:
@@ -90,20 +99,86 @@ def attach(records: list[dict[str, Any]], targets: dict[str, list[float]]) -> in
     return n
 
 
+def write_transfer(path: str | Path = TRANSFER_FILE) -> dict[str, int]:
+    """Write the transfer set: every quote of a train-fold document that no stand-off file labels, read the way
+    the annotators' candidates are (`training.data.candidates`), minus any whose model input is evaluated (a
+    republished story can put it in a dev/test document too). Returns how many of each corpus."""
+    from training.data.candidates import liar_quotes, polnear_quotes, ptc_quotes
+    from training.data.corpus import write_jsonl
+    from training.data.standoff import document, existing_spans
+    from training.data.validate import held_out_keys
+
+    existing, rows = existing_spans(), []
+    for quotes in (polnear_quotes, ptc_quotes, liar_quotes):
+        for c in quotes(existing):
+            if c.fold != "train":
+                continue
+            quote = document(c.corpus, c.split, c.doc_id)[c.start : c.end]
+            rows.append(
+                {
+                    "corpus": c.corpus,
+                    "split": c.split,
+                    "doc_id": c.doc_id,
+                    "start": c.start,
+                    "end": c.end,
+                    "stance": None,
+                    "rhetoric": None,
+                    "fold": "train",
+                    "pool": "transfer",
+                    "speaker": c.speaker,
+                    "cue": c.cue,
+                    "sha1": fingerprint(quote),
+                }
+            )
+    path = _in_repo(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_jsonl(path, rows)
+    # drop the rows whose input (in any shipped format) is evaluated somewhere
+    from training.data.standoff import load_standoff
+
+    held = held_out_keys([])
+    keep = [
+        row
+        for row, *inputs in zip(rows, *(load_standoff(path, fmt) for fmt in ("span", "marked")), strict=True)
+        if not any(text_key(r["text"]) in held for r in inputs)
+    ]
+    write_jsonl(path, keep)
+    counts: dict[str, int] = {"dropped_as_evaluated": len(rows) - len(keep)}
+    for row in keep:
+        counts[row["corpus"]] = counts.get(row["corpus"], 0) + 1
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     parser = argparse.ArgumentParser(prog="python -m training.distil", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--teacher", required=True, help="the teacher's model folder (stance_config.json)")
+    parser.add_argument("--teacher", help="the teacher's model folder (stance_config.json)")
     parser.add_argument("--config", default="configs/default.yaml", help="whose training pools to label")
     parser.add_argument("--out", default=DEFAULT_OUT)
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument(
+        "--only-missing", action="store_true", help="keep --out's targets; the teacher reads only new inputs"
+    )
+    parser.add_argument(
+        "--write-transfer",
+        action="store_true",
+        help=f"write {TRANSFER_FILE} (unlabelled train-fold quotes) first",
+    )
     args = parser.parse_args(argv)
+    if args.write_transfer:
+        log.info("transfer set: %s", write_transfer())
+        if not args.teacher:
+            return 0
+    if not args.teacher:
+        parser.error("--teacher is required (or --write-transfer alone)")
 
     from stance.model import META_FILE, read_meta
     from training.config import load_config
-    from training.sources import gather
+    from training.sources import gather, transfer_records
 
-    config = load_config(args.config, {"distil": None})
+    sources = load_config(args.config).sources
+    transfer = "transfer" in sources  # read below, without the targets file it may not have yet
+    config = load_config(args.config, {"distil": None, "sources": [s for s in sources if s != "transfer"]})
     if not (Path(args.teacher) / META_FILE).is_file():
         print(
             f"error: --teacher {args.teacher!r} is not a model folder (no stance_config.json); give the accurate "
@@ -120,14 +195,24 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     splits = gather(config)
+    if transfer:
+        splits.transfer_pool = transfer_records(config.input_format)
     if not splits.real_pool:
         log.warning("no real quotes (STANCE_EXTERNAL_DIR unset?): only corpus statements get targets")
-    texts = sorted({r["text"] for r in splits.train + splits.real_pool})
-    t0 = time.time()
-    logp = teacher_targets(args.teacher, texts, args.batch_size)
+    texts = sorted({r["text"] for r in splits.train + splits.real_pool + splits.transfer_pool})
     out = _in_repo(args.out)
+    kept = load_targets(out) if args.only_missing and out.exists() else {}
+    new = [t for t in texts if text_key(t) not in kept]
+    log.info(
+        "%d inputs, %d with a target already: the teacher reads %d",
+        len(texts),
+        len(texts) - len(new),
+        len(new),
+    )
+    t0 = time.time()
+    logp = teacher_targets(args.teacher, new, args.batch_size) if new else []
     out.parent.mkdir(parents=True, exist_ok=True)
-    rows = sorted(zip((text_key(t) for t in texts), logp, strict=True))
+    rows = sorted({**kept, **dict(zip((text_key(t) for t in new), logp, strict=True))}.items())
     with open(out, "w", encoding="utf-8") as f:
         for key, values in rows:
             f.write(json.dumps({"key": key, "stance_logp": values}) + "\n")
@@ -138,8 +223,19 @@ def main(argv: list[str] | None = None) -> int:
         "records": len(rows),
         "corpus_train": len(splits.train),
         "real_train": len(splits.real_pool),
+        "transfer": len(splits.transfer_pool),
         "seconds": round(time.time() - t0, 1),
     }
+    if kept:  # an incremental run: say what the earlier run read, and how long this one took
+        previous = json.loads(out.with_suffix(".about.json").read_text())
+        about = {
+            **previous,
+            **about,
+            "records": len(rows),
+            "added": len(new),
+            "seconds": previous.get("seconds"),
+        }
+        about["added_seconds"] = round(time.time() - t0, 1)
     out.with_suffix(".about.json").write_text(json.dumps(about, indent=2) + "\n")
     log.info("wrote %d teacher targets to %s in %.0fs", len(rows), out, time.time() - t0)
     return 0

@@ -28,6 +28,8 @@ class Splits:
         default_factory=list
     )  # real train-fold quotes, sampled each epoch
     # real quotes of held-out documents, natural sample only: dev chooses the model, test reports it
+    # unlabelled train-fold quotes with a teacher's target (source `transfer`): learnt from the target alone
+    transfer_pool: list[dict[str, Any]] = field(default_factory=list)
     real_dev: list[dict[str, Any]] = field(default_factory=list)
     real_test: list[dict[str, Any]] = field(default_factory=list)
     used: dict[str, int] = field(default_factory=dict)
@@ -46,6 +48,7 @@ class Splits:
             self.corpus_epoch(config, epoch)
             + epoch_slice(self.ptc_pool, config.ptc_sentences_per_epoch, epoch, config.seed)
             + epoch_slice(self.real_pool, config.real_per_epoch, epoch, config.seed + 1)
+            + epoch_slice(self.transfer_pool, config.transfer_per_epoch, epoch, config.seed + 3)
         )
 
     def corpus_epoch(self, config: TrainConfig, epoch: int) -> list[dict[str, Any]]:
@@ -133,6 +136,11 @@ def gather(config: TrainConfig) -> Splits:
                 train = [r for r in records if r["fold"] == "train"]
                 splits.real_pool += train
                 splits.used[source] = len(train)
+            elif source == "transfer":
+                try:
+                    splits.transfer_pool = transfer_records(config.input_format)
+                except FileNotFoundError as e:
+                    splits.skipped[source] = str(e)
             elif source == "ptc":
                 splits.ptc_pool, held = ptc_train_sentences(config)
                 splits.used["ptc"] = len(splits.ptc_pool)
@@ -145,6 +153,11 @@ def gather(config: TrainConfig) -> Splits:
 
         targets = load_targets(config.distil)
         splits.distilled = attach(splits.train, targets) + attach(splits.real_pool, targets)
+        # a transfer quote without the teacher's target has nothing to learn from
+        attach(splits.transfer_pool, targets)
+        splits.transfer_pool = [r for r in splits.transfer_pool if "soft_stance" in r]
+    if "transfer" in config.sources and "transfer" not in splits.skipped:
+        splits.used["transfer"] = len(splits.transfer_pool)
     splits.train = _cap(splits.train, config.max_examples, config.seed)
     splits.real_pool = _cap(splits.real_pool, config.max_examples, config.seed)
     splits.dev = _cap(splits.dev, config.max_examples, config.seed)
@@ -171,6 +184,20 @@ def real_eval_sets(fmt: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
         test += [r for r in records if r["fold"] == "test" and r["pool"] == "natural"]
     dev = [r for r in dev if r["text"] not in train_inputs]
     return dev, [r for r in test if r["text"] not in train_inputs]
+
+
+def transfer_records(fmt: str) -> list[dict[str, Any]]:
+    """The transfer set (`training.distil.write_transfer`: unlabelled quotes of train-fold documents) in format
+    `fmt`; raises ExternalDataMissing without the corpora, FileNotFoundError when it was never written."""
+    from training.data.standoff import load_standoff
+    from training.distil import TRANSFER_FILE, _in_repo
+
+    path = _in_repo(TRANSFER_FILE)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} does not exist: write it with python -m training.distil --write-transfer"
+        )
+    return [r for r in load_standoff(path, fmt=fmt) if r["fold"] == "train"]
 
 
 def ptc_train_sentences(config: TrainConfig) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

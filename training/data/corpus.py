@@ -176,7 +176,9 @@ def build(seed: int = 13) -> dict[str, Any]:
     for split, rows in splits.items():
         rows.sort(key=lambda r: r["id"])
         rng.shuffle(new[split])
-        for k, r in enumerate(new[split], start=len(rows)):
+        # after the last id kept: a statement that left the corpus leaves a gap, never a reused id
+        first = max((int(r["id"].rsplit("-", 1)[1]) + 1 for r in rows), default=0)
+        for k, r in enumerate(new[split], start=first):
             r["id"] = f"{split}-{k:05d}"
         rows += new[split]
         write_jsonl(split_path(split), rows)

@@ -121,19 +121,14 @@ def validate(data_dir: Path = DATA_DIR) -> list[str]:
     return problems
 
 
-def _check_distil(data_dir: Path, held_out: list[dict[str, Any]]) -> list[str]:
-    """Teacher targets (data/distil/, training.distil) must parse, and none may be the target of an input that is
-    evaluated: a corpus dev/test statement, or (when STANCE_EXTERNAL_DIR is set) a real dev/test quote
-    (`training.sources.real_eval_sets`) or a PolNeAR dev quote, read bare or marked in its sentence (the formats
-    models ship with)."""
-    from training.distil import load_targets, text_key
-    from training.sources import marked, real_eval_sets
-
-    paths = sorted((data_dir / "distil").glob("*.jsonl"))
-    if not paths:
-        return []
+def held_out_keys(held_out: list[dict[str, Any]], data_dir: Path = DATA_DIR) -> dict[str, str]:
+    """`training.distil.text_key` of every evaluated model input → what it is: the corpus dev/test statements given,
+    and (when STANCE_EXTERNAL_DIR is set) each real dev/test quote (`training.sources.real_eval_sets`) and PolNeAR
+    dev quote, read bare or marked in its sentence (the formats models ship with)."""
     from training.data.standoff import load_standoff
+    from training.distil import text_key
     from training.external import ExternalDataMissing
+    from training.sources import marked, real_eval_sets
 
     formats = ("span", "marked")
     # a corpus statement is read as it is or, with a quote, marked; a real quote is loaded in each format
@@ -146,6 +141,19 @@ def _check_distil(data_dir: Path, held_out: list[dict[str, Any]]) -> list[str]:
             keys |= {text_key(r["text"]): f"real quote {r['id']} ({fmt})" for r in dev + test + extra}
     except ExternalDataMissing:
         print("note: teacher targets checked against the corpus only (STANCE_EXTERNAL_DIR unset)")
+    return keys
+
+
+def _check_distil(data_dir: Path, held_out: list[dict[str, Any]]) -> list[str]:
+    """Teacher targets (data/distil/, training.distil) must parse, and none may be the target of an evaluated
+    input (`held_out_keys`); nor may the transfer set hold an evaluated quote or a quote of a dev/test document."""
+    from training.distil import TRANSFER_FILE, load_targets, text_key
+
+    transfer = data_dir / "distil" / Path(TRANSFER_FILE).name
+    paths = sorted(p for p in (data_dir / "distil").glob("*.jsonl") if p != transfer)
+    if not paths and not transfer.exists():
+        return []
+    keys = held_out_keys(held_out, data_dir)
     problems = []
     for path in paths:
         try:
@@ -154,6 +162,26 @@ def _check_distil(data_dir: Path, held_out: list[dict[str, Any]]) -> list[str]:
             problems.append(str(e))
             continue
         problems += [f"{path.name}: a target for held-out {keys[k]}" for k in targets.keys() & keys.keys()]
+    if transfer.exists():
+        from training.data.candidates import fold_of
+        from training.external import ExternalDataMissing
+
+        for lineno, row in read_jsonl(transfer):
+            if row.get("stance") is not None or fold_of(row["corpus"], str(row["doc_id"])) != "train":
+                problems.append(
+                    f"{transfer.name}:{lineno}: the transfer set holds unlabelled train-fold quotes only"
+                )
+        try:
+            from training.data.standoff import load_standoff
+
+            for fmt in ("span", "marked") if data_dir == DATA_DIR else ():
+                problems += [
+                    f"{transfer.name}: {r['id']} is held-out {keys[text_key(r['text'])]}"
+                    for r in load_standoff(transfer, fmt=fmt)
+                    if text_key(r["text"]) in keys
+                ]
+        except ExternalDataMissing:
+            pass
     return problems
 
 

@@ -184,6 +184,11 @@ def run(config: TrainConfig) -> dict[str, Any]:
             n = len(splits.train) + len(splits.real_pool)
             tracker.log_metrics({"distil/targets": splits.distilled})
             log.info("distillation: %d of %d training records have the teacher's target", splits.distilled, n)
+            if splits.transfer_pool:
+                tracker.log_metrics({"distil/transfer": len(splits.transfer_pool)})
+                log.info(
+                    "transfer: %d unlabelled train-fold quotes learn from it alone", len(splits.transfer_pool)
+                )
         if config.model == "baseline":
             from training.baseline import train_baseline
 

@@ -132,25 +132,16 @@ def card() -> str:
             "Most frequent stance disagreements (pass 1 → pass 2): "
             + ", ".join(f"{p}→{q} ({n})" for (p, q), n in ag["top_confusions"])
         )
-    by_id = {r["id"]: r for r in everything}
-    for name, what in (
-        (
-            "second_pass_batch9",
-            "Batch 9 (v1.4, real-news register), stance only: a blind second pass on {n} statements (50 per writer)",
-        ),
-        (
-            "second_pass_batch10",
-            "Batch 10 (v1.5, real-news prior and confusions), stance only: a blind second pass on {n} statements (40 per writer)",
-        ),
-    ):
-        path = AGREEMENT_DIR / f"{name}.jsonl"
-        if path.exists():
-            pairs = [(by_id[r["id"]]["stance"], r["stance"]) for _, r in read_jsonl(path) if r["id"] in by_id]
-            agree, kappa = _kappa(pairs)
-            parts += [
-                "",
-                f"{what.format(n=len(pairs))} — agreement {agree:.1%}, Cohen's kappa **{kappa:.3f}** (`agreement/{name}.jsonl`).",
-            ]
+    batch9 = AGREEMENT_DIR / "second_pass_batch9.jsonl"
+    if batch9.exists():
+        by_id = {r["id"]: r for r in everything}
+        pairs = [(by_id[r["id"]]["stance"], r["stance"]) for _, r in read_jsonl(batch9) if r["id"] in by_id]
+        agree, kappa = _kappa(pairs)
+        parts += [
+            "",
+            f"Batch 9 (v1.4, real-news register), stance only: a blind second pass on {len(pairs)} statements (50 "
+            f"per writer) — agreement {agree:.1%}, Cohen's kappa **{kappa:.3f}** (`agreement/second_pass_batch9.jsonl`).",
+        ]
     parts += ["", standoff_card()]
     return "\n".join(parts)
 

@@ -27,9 +27,9 @@ class Splits:
     real_pool: list[dict[str, Any]] = field(
         default_factory=list
     )  # real train-fold quotes, sampled each epoch
-    # real quotes of held-out documents, natural sample only: dev chooses the model, test reports it
     # unlabelled train-fold quotes with a teacher's target (source `transfer`): learnt from the target alone
     transfer_pool: list[dict[str, Any]] = field(default_factory=list)
+    # real quotes of held-out documents, natural sample only: dev chooses the model, test reports it
     real_dev: list[dict[str, Any]] = field(default_factory=list)
     real_test: list[dict[str, Any]] = field(default_factory=list)
     used: dict[str, int] = field(default_factory=dict)

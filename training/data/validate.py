@@ -164,6 +164,7 @@ def _check_distil(data_dir: Path, held_out: list[dict[str, Any]]) -> list[str]:
         problems += [f"{path.name}: a target for held-out {keys[k]}" for k in targets.keys() & keys.keys()]
     if transfer.exists():
         from training.data.candidates import fold_of
+        from training.data.standoff import load_standoff
         from training.external import ExternalDataMissing
 
         for lineno, row in read_jsonl(transfer):
@@ -171,17 +172,16 @@ def _check_distil(data_dir: Path, held_out: list[dict[str, Any]]) -> list[str]:
                 problems.append(
                     f"{transfer.name}:{lineno}: the transfer set holds unlabelled train-fold quotes only"
                 )
-        try:
-            from training.data.standoff import load_standoff
-
-            for fmt in ("span", "marked") if data_dir == DATA_DIR else ():
-                problems += [
-                    f"{transfer.name}: {r['id']} is held-out {keys[text_key(r['text'])]}"
-                    for r in load_standoff(transfer, fmt=fmt)
-                    if text_key(r["text"]) in keys
-                ]
-        except ExternalDataMissing:
-            pass
+        if data_dir == DATA_DIR:  # its quotes are rebuilt from the external corpora, as held_out_keys's are
+            try:
+                for fmt in ("span", "marked"):
+                    problems += [
+                        f"{transfer.name}: {r['id']} is held-out {keys[text_key(r['text'])]}"
+                        for r in load_standoff(transfer, fmt=fmt)
+                        if text_key(r["text"]) in keys
+                    ]
+            except ExternalDataMissing:
+                pass
     return problems
 
 

@@ -79,6 +79,11 @@ def test_a_teacher_labels_the_training_pool_and_a_run_learns_from_its_targets(
     assert len(rows) == about["records"] == 48 and all(len(r["stance_logp"]) == len(STANCES) for r in rows)
     assert all(sum(torch.tensor(r["stance_logp"]).exp()) == pytest.approx(1.0, abs=0.01) for r in rows)
     assert not any("text" in r for r in rows)
+    # an incremental run keeps every target, reads nothing new, and says so beside the first run's numbers
+    assert main(["--teacher", str(tiny_model), "--config", tiny, "--out", str(out), "--only-missing"]) == 0
+    assert [json.loads(line) for line in out.read_text().splitlines()] == rows
+    again = json.loads(out.with_suffix(".about.json").read_text())
+    assert again["added"] == 0 and again["records"] == 48 and again["seconds"] == about["seconds"]
 
     config = load_config(
         CONFIGS / "tiny.yaml",

@@ -149,8 +149,7 @@ def write_transfer(path: str | Path = TRANSFER_FILE) -> dict[str, int]:
     return counts
 
 
-def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training.distil", description=__doc__.split("\n\n")[0])
     parser.add_argument("--teacher", help="the teacher's model folder (stance_config.json)")
     parser.add_argument("--config", default="configs/default.yaml", help="whose training pools to label")
@@ -164,6 +163,54 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help=f"write {TRANSFER_FILE} (unlabelled train-fold quotes) first",
     )
+    return parser
+
+
+def teacher_problem(teacher: str | Path, input_format: str, config_name: str) -> str | None:
+    """Why `teacher` cannot label a config that reads `input_format` inputs, or None when it can."""
+    from stance.model import META_FILE, read_meta
+
+    if not (Path(teacher) / META_FILE).is_file():
+        return (
+            f"--teacher {str(teacher)!r} is not a model folder (no stance_config.json); give the accurate "
+            "model's, e.g. outputs/accurate-<time>/model after make train CONFIG=configs/accurate.yaml"
+        )
+    fmt = read_meta(Path(teacher)).input_format
+    if fmt != input_format:
+        return (
+            f"the teacher reads {fmt!r} inputs and {config_name} trains on {input_format!r}: "
+            "their keys would never match"
+        )
+    return None
+
+
+def training_inputs(config: Any, transfer: bool) -> tuple[list[str], dict[str, int]]:
+    """Every distinct model input of a config's training pools (corpus train statements, train-fold real quotes
+    and, with `transfer`, the transfer set), sorted; and how many records each pool holds."""
+    from training.sources import gather, transfer_records
+
+    splits = gather(config)
+    if transfer:
+        splits.transfer_pool = transfer_records(config.input_format)
+    if not splits.real_pool:
+        log.warning("no real quotes (STANCE_EXTERNAL_DIR unset?): only corpus statements get targets")
+    texts = sorted({r["text"] for r in splits.train + splits.real_pool + splits.transfer_pool})
+    sizes = {"corpus_train": len(splits.train), "real_train": len(splits.real_pool)}
+    return texts, {**sizes, "transfer": len(splits.transfer_pool)}
+
+
+def write_targets(out: Path, rows: list[tuple[str, list[float]]], about: dict[str, Any]) -> None:
+    """The targets file (a key and nine log-probabilities per line) and its `.about.json` beside it."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", encoding="utf-8") as f:
+        for key, values in rows:
+            f.write(json.dumps({"key": key, "stance_logp": values}) + "\n")
+    out.with_suffix(".about.json").write_text(json.dumps(about, indent=2) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.write_transfer:
         log.info("transfer set: %s", write_transfer())
@@ -172,34 +219,17 @@ def main(argv: list[str] | None = None) -> int:
     if not args.teacher:
         parser.error("--teacher is required (or --write-transfer alone)")
 
-    from stance.model import META_FILE, read_meta
+    from stance.model import read_meta
     from training.config import load_config
-    from training.sources import gather, transfer_records
 
     sources = load_config(args.config).sources
-    transfer = "transfer" in sources  # read below, without the targets file it may not have yet
+    # the transfer set is read here, without the targets file the config names (it may not exist yet)
     config = load_config(args.config, {"distil": None, "sources": [s for s in sources if s != "transfer"]})
-    if not (Path(args.teacher) / META_FILE).is_file():
-        print(
-            f"error: --teacher {args.teacher!r} is not a model folder (no stance_config.json); give the accurate "
-            "model's, e.g. outputs/accurate-<time>/model after make train CONFIG=configs/accurate.yaml",
-            file=sys.stderr,
-        )
+    problem = teacher_problem(args.teacher, config.input_format, args.config)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
-    meta = read_meta(Path(args.teacher))
-    if meta.input_format != config.input_format:
-        print(
-            f"error: the teacher reads {meta.input_format!r} inputs and {args.config} trains on "
-            f"{config.input_format!r}: their keys would never match",
-            file=sys.stderr,
-        )
-        return 2
-    splits = gather(config)
-    if transfer:
-        splits.transfer_pool = transfer_records(config.input_format)
-    if not splits.real_pool:
-        log.warning("no real quotes (STANCE_EXTERNAL_DIR unset?): only corpus statements get targets")
-    texts = sorted({r["text"] for r in splits.train + splits.real_pool + splits.transfer_pool})
+    texts, sizes = training_inputs(config, transfer="transfer" in sources)
     out = _in_repo(args.out)
     kept = load_targets(out) if args.only_missing and out.exists() else {}
     new = [t for t in texts if text_key(t) not in kept]
@@ -211,33 +241,28 @@ def main(argv: list[str] | None = None) -> int:
     )
     t0 = time.time()
     logp = teacher_targets(args.teacher, new, args.batch_size) if new else []
-    out.parent.mkdir(parents=True, exist_ok=True)
+    seconds = round(time.time() - t0, 1)
     rows = sorted({**kept, **dict(zip((text_key(t) for t in new), logp, strict=True))}.items())
-    with open(out, "w", encoding="utf-8") as f:
-        for key, values in rows:
-            f.write(json.dumps({"key": key, "stance_logp": values}) + "\n")
+    meta = read_meta(Path(args.teacher))
     about = {
         "teacher": meta.base_model,
         "teacher_run_id": meta.run_id,
         "input_format": meta.input_format,
         "records": len(rows),
-        "corpus_train": len(splits.train),
-        "real_train": len(splits.real_pool),
-        "transfer": len(splits.transfer_pool),
-        "seconds": round(time.time() - t0, 1),
+        **sizes,
+        "seconds": seconds,
     }
-    if kept:  # an incremental run: say what the earlier run read, and how long this one took
+    if kept:  # an incremental run: keep what the earlier run read and took, and say what this one added
         previous = json.loads(out.with_suffix(".about.json").read_text())
         about = {
             **previous,
             **about,
-            "records": len(rows),
-            "added": len(new),
             "seconds": previous.get("seconds"),
+            "added": len(new),
+            "added_seconds": seconds,
         }
-        about["added_seconds"] = round(time.time() - t0, 1)
-    out.with_suffix(".about.json").write_text(json.dumps(about, indent=2) + "\n")
-    log.info("wrote %d teacher targets to %s in %.0fs", len(rows), out, time.time() - t0)
+    write_targets(out, rows, about)
+    log.info("wrote %d teacher targets to %s in %.0fs", len(rows), out, seconds)
     return 0
 
 

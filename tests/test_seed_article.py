@@ -4,17 +4,13 @@ With the trained default model (`make train`, marker `default_model`): every sta
 trains (`short_model`, `make test-ci`): the quotes and speakers, and the stances a 2-epoch model gets right.
 """
 
-import json
-
 import pytest
 
 import stance
 from stance.resolve import default_model_dir, resolve_model
+from training.seed_check import analyze_misses, seeds, top
 
-from .conftest import FIXTURES
-
-SEEDS = json.loads((FIXTURES / "seed_quotes.json").read_text())
-ARTICLE = (FIXTURES / "kursk-article.txt").read_text(encoding="utf-8")
+SEEDS = seeds()
 
 pytestmark = pytest.mark.slow
 
@@ -45,32 +41,10 @@ def test_seed_quote_stance(model, seed):
     assert stance.predict(text, model=model).stance == seed["stance"]
 
 
-# (speaker, quote, stance analyze() gives it), for the default model and the short CI model alike: the quotes and
-# speakers are rule-based; the stances are what a 2-epoch model on the corpus alone gives with a margin (measured
-# on a CPU run: top probability 0.80-0.99, lead over the runner-up 0.62-0.99).
-SEED_ANALYZE = [
-    ("Mr Putin", "The Kyiv regime’s adventure has completely failed", "triumphal"),
-    (
-        "Ukraine’s chief of staff",
-        "Statements by the enemy leadership about the 'defeat' of the Ukrainian troops are "
-        "nothing more than propaganda tricks",
-        "dismissive",
-    ),
-    ("Ukraine’s chief of staff", "difficult", "conceding"),
-    ("Mr Gerasimov", "heroism", "supportive"),
-    ("Mr Gerasimov", "provided significant assistance", "supportive"),
-    ("the Kremlin", "resume negotiations with Ukraine without any preconditions", "conciliatory"),
-]
-
-
 def _check_seed_analyze(model) -> None:
-    quotes = stance.analyze(ARTICLE, model=model)
-    found = {(q.speaker, q.text.rstrip(",.")): q for q in quotes}
-    for speaker, text, label in SEED_ANALYZE:
-        assert (speaker, text) in found, f"missing {speaker}: {text!r}; found {sorted(found)}"
-        q = found[(speaker, text)]
-        assert ARTICLE[q.start : q.end] == q.text and ARTICLE[q.speaker_start : q.speaker_end] == speaker
-        assert q.prediction.stance == label, (speaker, text, _top(q.prediction))
+    # the quotes and speakers are rule-based; the stances are what a 2-epoch model on the corpus alone gives with a
+    # margin (measured on a CPU run: top probability 0.80-0.99, lead over the runner-up 0.62-0.99)
+    assert analyze_misses(model) == []
 
 
 @pytest.mark.default_model
@@ -85,15 +59,11 @@ def test_short_model_finds_the_seed_quotes_speakers_and_stances(short_model):
     _check_seed_analyze(short_model["model_dir"])
 
 
-def _top(p: stance.Prediction) -> list[tuple[str, float]]:
-    return sorted(p.stance_scores.items(), key=lambda kv: -kv[1])[:3]
-
-
 # All seven seed quotes, read alone or in their sentence (top probability 0.72-0.99, lead 0.56-0.98).
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda s: s["quote"][:30])
 def test_short_model_seed_stances(short_model, seed):
     p = stance.predict(seed.get("sentence", seed["quote"]), model=short_model["model_dir"])
-    assert p.stance == seed["stance"], _top(p)
+    assert p.stance == seed["stance"], top(p)
 
 
 def test_short_model_int8_stays_close(short_model):

@@ -277,9 +277,16 @@ def evaluation_sets(config: TrainConfig, splits: Splits) -> dict[str, list[dict[
 
 
 def finish_model(config: TrainConfig, model_dir: Path, results: dict[str, Any], tracker: Any) -> None:
-    """Write metrics and run id into the model JSON, log the pyfunc, register, export the default."""
+    """Check the seed article, write metrics and run id into the model JSON, log the pyfunc, register, export."""
     from stance.model import read_meta, write_meta
     from stance.resolve import default_model_dir
+    from training.seed_check import seed_misses
+
+    # every default must get the seed article's quotes right (tests/test_seed_article.py): say so at once if not
+    results["seed_article_misses"] = seed_misses(str(model_dir))
+    tracker.log_metrics({"seed_article/misses": len(results["seed_article_misses"])})
+    for miss in results["seed_article_misses"]:
+        log.warning("seed article: %s", miss)
 
     meta = read_meta(model_dir)
     meta.metrics = {f"{s}/{k}": v for s in ("dev", "test") for k, v in results[s].items()}
@@ -305,6 +312,14 @@ def print_summary(config: TrainConfig, splits: Splits, results: dict[str, Any]) 
     for k in keys:
         row = [results[s].get(k) for s in sets]
         print(f"{k:<22}" + "".join(f"{v:>16.3f}" if v is not None else f"{'—':>16}" for v in row))
+    misses = results.get("seed_article_misses")
+    if misses:
+        print(
+            f"seed article: {len(misses)} miss(es), so this model fails the golden tests a default must pass:"
+        )
+        print("".join(f"  {m}\n" for m in misses), end="")
+    elif misses is not None:
+        print("seed article: every quote, speaker and stance checked is right")
     if results.get("exported_to"):
         print(f"default model: {results['exported_to']}")
 

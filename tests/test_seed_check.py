@@ -1,6 +1,7 @@
 """The seed-article check `make train` runs on every model it trains (training/seed_check.py)."""
 
 import json
+from pathlib import Path
 
 import training.seed_check as seed_check
 from training.seed_check import analyze_misses, predict_misses, seed_misses
@@ -44,7 +45,7 @@ def test_make_train_reports_the_seed_check(tiny_encoder, tmp_path, capsys):
     from training.train import run
 
     config = load_config(
-        seed_check.FIXTURES.parents[1] / "configs" / "tiny.yaml",
+        Path(__file__).parents[1] / "configs" / "tiny.yaml",
         {"encoder": str(tiny_encoder), "output_dir": str(tmp_path)},
     )
     result = run(config)

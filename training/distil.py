@@ -166,22 +166,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def teacher_problem(teacher: str | Path, input_format: str, config_name: str) -> str | None:
-    """Why `teacher` cannot label a config that reads `input_format` inputs, or None when it can."""
+def read_teacher(teacher: str | Path, input_format: str, config_name: str) -> Any:
+    """The teacher's model JSON; ValueError saying why when `teacher` cannot label a config that reads
+    `input_format` inputs."""
     from stance.model import META_FILE, read_meta
 
     if not (Path(teacher) / META_FILE).is_file():
-        return (
+        raise ValueError(
             f"--teacher {str(teacher)!r} is not a model folder (no stance_config.json); give the accurate "
             "model's, e.g. outputs/accurate-<time>/model after make train CONFIG=configs/accurate.yaml"
         )
-    fmt = read_meta(Path(teacher)).input_format
-    if fmt != input_format:
-        return (
-            f"the teacher reads {fmt!r} inputs and {config_name} trains on {input_format!r}: "
+    meta = read_meta(Path(teacher))
+    if meta.input_format != input_format:
+        raise ValueError(
+            f"the teacher reads {meta.input_format!r} inputs and {config_name} trains on {input_format!r}: "
             "their keys would never match"
         )
-    return None
+    return meta
 
 
 def training_inputs(config: Any, transfer: bool) -> tuple[list[str], dict[str, int]]:
@@ -219,15 +220,15 @@ def main(argv: list[str] | None = None) -> int:
     if not args.teacher:
         parser.error("--teacher is required (or --write-transfer alone)")
 
-    from stance.model import read_meta
     from training.config import load_config
 
     sources = load_config(args.config).sources
     # the transfer set is read here, without the targets file the config names (it may not exist yet)
     config = load_config(args.config, {"distil": None, "sources": [s for s in sources if s != "transfer"]})
-    problem = teacher_problem(args.teacher, config.input_format, args.config)
-    if problem:
-        print(f"error: {problem}", file=sys.stderr)
+    try:
+        meta = read_teacher(args.teacher, config.input_format, args.config)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
         return 2
     texts, sizes = training_inputs(config, transfer="transfer" in sources)
     out = _in_repo(args.out)
@@ -243,7 +244,6 @@ def main(argv: list[str] | None = None) -> int:
     logp = teacher_targets(args.teacher, new, args.batch_size) if new else []
     seconds = round(time.time() - t0, 1)
     rows = sorted({**kept, **dict(zip((text_key(t) for t in new), logp, strict=True))}.items())
-    meta = read_meta(Path(args.teacher))
     about = {
         "teacher": meta.base_model,
         "teacher_run_id": meta.run_id,

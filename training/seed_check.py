@@ -13,9 +13,8 @@ from typing import Any
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
 ARTICLE_FILE = FIXTURES / "kursk-article.txt"
-SEEDS_FILE = (
-    FIXTURES / "seed_quotes.json"
-)  # each seed quote, its speaker and stance; partial ones with their sentence
+# each seed quote with its speaker and stance; a partial quote also carries its sentence, which is what is read
+SEEDS_FILE = FIXTURES / "seed_quotes.json"
 
 # (speaker, quote, the stance analyze() must give it): the quotes and speakers come from the rules in stance/quotes.py
 SEED_ANALYZE = [
@@ -46,13 +45,21 @@ def top(prediction: Any, k: int = 3) -> list[tuple[str, float]]:
     return sorted(prediction.stance_scores.items(), key=lambda kv: -kv[1])[:k]
 
 
+def _predictor(model: Any) -> Any:
+    """`model` as a loaded predictor: a directory is loaded here, not into `stance.predict`'s process-wide cache (a
+    training process checks each model it trains once and need not keep it)."""
+    from stance.predict import Predictor
+
+    return model if isinstance(model, Predictor) else Predictor(model)
+
+
 def analyze_misses(model: Any) -> list[str]:
     """What `stance.analyze` gets wrong on the seed article: a line per missing quote, wrong speaker or offset, or
     wrong stance (with the top three stances); empty when every check passes."""
     import stance
 
     text = article()
-    found = {(q.speaker, q.text.rstrip(",.")): q for q in stance.analyze(text, model=model)}
+    found = {(q.speaker, q.text.rstrip(",.")): q for q in stance.analyze(text, model=_predictor(model))}
     misses = []
     for speaker, quote, label in SEED_ANALYZE:
         q = found.get((speaker, quote))
@@ -67,14 +74,13 @@ def analyze_misses(model: Any) -> list[str]:
 
 def predict_misses(model: Any) -> list[str]:
     """What `stance.predict` gets wrong on the seed quotes, each read alone (partial quotes in their sentence)."""
-    import stance
-
-    misses = []
-    for seed in seeds():
-        p = stance.predict(seed.get("sentence", seed["quote"]), model=model)
-        if p.stance != seed["stance"]:
-            misses.append(f"predict: {seed['quote'][:40]!r} is {seed['stance']}, read {top(p)}")
-    return misses
+    all_seeds = seeds()
+    predictions = _predictor(model).predict([s.get("sentence", s["quote"]) for s in all_seeds])
+    return [
+        f"predict: {s['quote'][:40]!r} is {s['stance']}, read {top(p)}"
+        for s, p in zip(all_seeds, predictions, strict=True)
+        if p.stance != s["stance"]
+    ]
 
 
 def seed_misses(model: Any) -> list[str]:
@@ -83,4 +89,5 @@ def seed_misses(model: Any) -> list[str]:
     >>> seed_misses("outputs/…/model")  # doctest: +SKIP
     []
     """
-    return analyze_misses(model) + predict_misses(model)
+    predictor = _predictor(model)  # loaded once for both checks
+    return analyze_misses(predictor) + predict_misses(predictor)
